@@ -1,0 +1,233 @@
+"""``function(inputs, outputs, ...)`` and the compiled ``Function`` object (spec/function.md).
+
+A call binds its arguments, computes every output and every update from the values *before* the
+call, and only then commits all updates together; if anything raises, no state changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Union
+
+import numpy as np
+
+from refspec.ast import Array, Container, SharedVariable, Variable, clone_replace
+from refspec.compile.mode import resolve_mode
+from refspec.compile.program import InputSpec, Program, build_program
+from refspec.errors import UpdateError
+from refspec.interp.function import run_reference
+from refspec.values import filter_value
+
+Runner = Callable[[Sequence[Variable], Mapping[Variable, Array]], list[Array]]
+Result = Union[Array, list[Array]]
+
+
+class FunctionGraph:
+    """What Theano exposed as ``f.maker.fgraph``: the inputs and outputs the function computes."""
+
+    def __init__(self, inputs: list[Variable], outputs: list[Variable]):
+        self.inputs = inputs
+        self.outputs = outputs
+
+
+class FunctionMaker:
+    def __init__(self, fgraph: FunctionGraph, mode: str):
+        self.fgraph = fgraph
+        self.mode = mode
+
+
+class _ContainerView:
+    """``f.container[var]`` / ``f.value[var]``: access to the stored value of an input."""
+
+    def __init__(self, function: Function, as_values: bool):
+        self._f = function
+        self._as_values = as_values
+
+    def __getitem__(self, key: Variable | str) -> object:
+        spec = self._f._lookup(key)
+        if self._as_values:
+            return self._f[key]
+        return _ContainerHandle(self._f, spec)
+
+    def __setitem__(self, key: Variable | str, value: object) -> None:
+        self._f[key] = value
+
+
+class _ContainerHandle:
+    def __init__(self, function: Function, spec: InputSpec):
+        self._f = function
+        self._spec = spec
+
+    @property
+    def value(self) -> Array | None:
+        return None if self._spec.container is None else self._spec.container.value
+
+    @value.setter
+    def value(self, new: object) -> None:
+        self._f._store(self._spec, new)
+
+
+class Function:
+    """A compiled function. Call it with positional or keyword arguments (by In name or variable name)."""
+
+    def __init__(self, program: Program, mode: str, name: str | None, allow_input_downcast: bool | None):
+        self.program = program
+        self.mode = mode
+        self.name = name
+        self.allow_input_downcast = allow_input_downcast
+        self._runner: Runner = run_reference
+        self.maker = FunctionMaker(
+            FunctionGraph([s.variable for s in program.inputs], list(program.outputs)), mode
+        )
+        self.value = _ContainerView(self, as_values=True)
+        self.container = _ContainerView(self, as_values=False)
+
+    # -- argument binding --
+    def _names(self) -> dict[str, InputSpec]:
+        out: dict[str, InputSpec] = {}
+        for s in self.program.inputs:
+            for n in {s.name, s.variable.name} - {None}:
+                assert n is not None
+                out.setdefault(n, s)
+        return out
+
+    def _lookup(self, key: Variable | str) -> InputSpec:
+        for s in self.program.inputs:
+            if s.variable is key or (isinstance(key, str) and key in (s.name, s.variable.name)):
+                return s
+        raise KeyError(f"{key} is not an input of this function")
+
+    def _store(self, spec: InputSpec, value: object) -> None:
+        label = spec.name or str(spec.variable)
+        array = filter_value(spec.variable.type, value, label,
+                             allow_downcast=self._downcast(spec))
+        if spec.container is None:
+            spec.container = Container(array)
+        else:
+            spec.container.value = array
+
+    def _downcast(self, spec: InputSpec) -> bool | None:
+        return spec.allow_downcast if spec.allow_downcast is not None else self.allow_input_downcast
+
+    def __getitem__(self, key: Variable | str) -> Array | None:
+        spec = self._lookup(key)
+        return None if spec.container is None else spec.container.value
+
+    def __setitem__(self, key: Variable | str, value: object) -> None:
+        self._store(self._lookup(key), value)
+
+    def _bind(self, args: Sequence[object], kwargs: Mapping[str, object]) -> dict[Variable, Array]:
+        specs = self.program.inputs
+        if len(args) > len(specs):
+            raise TypeError(f"{self._title()} takes {len(specs)} arguments, got {len(args)}")
+        given: dict[int, object] = dict(enumerate(args))
+        names = self._names()
+        for key, value in kwargs.items():
+            if key not in names:
+                valid = ", ".join(sorted(names)) or "none"
+                raise TypeError(f"{self._title()} got an unknown keyword argument {key!r} "
+                                f"(input names: {valid})")
+            position = specs.index(names[key])
+            if position in given:
+                raise TypeError(f"{self._title()} got input {key!r} twice")
+            given[position] = value
+        env: dict[Variable, Array] = {}
+        for position, spec in enumerate(specs):
+            label = spec.name or spec.variable.name or f"input {position}"
+            if position in given:
+                env[spec.variable] = filter_value(
+                    spec.variable.type, given[position], f"{self._title()} argument {label!r}",
+                    allow_downcast=self._downcast(spec), copy=False,
+                )
+            elif spec.container is not None:
+                env[spec.variable] = spec.container.value
+            else:
+                raise TypeError(f"{self._title()} is missing the required input {label!r} "
+                                f"({spec.variable.type})")
+        return env
+
+    def _title(self) -> str:
+        return f"function {self.name!r}" if self.name else "function"
+
+    # -- the call --
+    def __call__(self, *args: object, **kwargs: object) -> Result:
+        env = self._bind(args, kwargs)
+        p = self.program
+        in_updates = [s for s in p.inputs if s.update is not None]
+        roots = p.outputs + [e for _, e in p.updates] + [s.update for s in in_updates if s.update]
+        values = self._runner(roots, env)
+        n_out = len(p.outputs)
+        outs = [v if borrow else np.array(v, copy=True) for v, borrow in zip(values[:n_out], p.output_borrow)]
+        new_shared = values[n_out:n_out + len(p.updates)]
+        new_inputs = values[n_out + len(p.updates):]
+        for (target, _), value in zip(p.updates, new_shared):
+            if not target.type.accepts_shape(value.shape):
+                raise UpdateError(f"the update for {target} produced shape {value.shape}, which does "
+                                  f"not fit {target.type}; no shared variable was changed")
+        # commit: every value is computed and checked, so nothing below can fail halfway
+        for (target, _), value in zip(p.updates, new_shared):
+            target.container.value = np.array(value, copy=True)
+        for spec, value in zip(in_updates, new_inputs):
+            assert spec.container is not None
+            spec.container.value = np.array(value, copy=True)
+        return outs[0] if p.unpack == "single" else outs
+
+    # -- copies --
+    def copy(
+        self,
+        share_memory: bool = False,
+        swap: Mapping[SharedVariable, SharedVariable] | None = None,
+        delete_updates: bool = False,
+        name: str | None = None,
+        profile: object = None,
+    ) -> Function:
+        """A new function with the same graph. ``swap`` replaces shared variables by others of the
+        same type; ``share_memory`` shares the stored input values; ``delete_updates`` drops updates."""
+        p = self.program
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if not isinstance(old, SharedVariable) or not isinstance(new, SharedVariable):
+                raise TypeError("copy(swap=) maps shared variables to shared variables")
+            if old.type != new.type:
+                raise TypeError(f"copy(swap=): {new} has type {new.type}, but {old} has {old.type}")
+        updates = [] if delete_updates else p.updates
+        in_ups = [] if delete_updates else [s.update for s in p.inputs if s.update is not None]
+        roots = p.outputs + [e for _, e in updates] + in_ups
+        mapping: dict[Variable, Variable] = dict(swap.items())
+        replaced = clone_replace(roots, mapping) if swap else roots
+        n_out = len(p.outputs)
+        new_updates = [(swap.get(t, t), e) for (t, _), e in zip(updates, replaced[n_out:n_out + len(updates)])]
+        it = iter(replaced[n_out + len(updates):])
+        specs: list[InputSpec] = []
+        for s in p.inputs:
+            container = s.container
+            if container is not None and not share_memory:
+                container = Container(container.value.copy())
+            update = None if s.update is None or delete_updates else next(it)
+            specs.append(InputSpec(s.variable, s.name, container, update, s.allow_downcast, s.borrow))
+        program = Program(specs, replaced[:n_out], list(p.output_borrow), p.unpack, new_updates, p.givens)
+        return Function(program, self.mode, name or self.name, self.allow_input_downcast)
+
+    def __repr__(self) -> str:
+        ins = ", ".join(str(s.variable) for s in self.program.inputs)
+        return f"<refspec.Function {self.name or ''}({ins}) mode={self.mode}>"
+
+
+def function(
+    inputs: Sequence[object],
+    outputs: object = None,
+    mode: object = None,
+    updates: object = None,
+    givens: object = None,
+    no_default_updates: object = False,
+    accept_inplace: bool = False,
+    name: str | None = None,
+    rebuild_strict: bool = True,
+    allow_input_downcast: bool | None = None,
+    profile: object = None,
+    on_unused_input: str | None = None,
+) -> Function:
+    """Compile ``outputs`` as a function of ``inputs`` (Theano's ``theano.function``)."""
+    mode_name = resolve_mode(mode)
+    program = build_program(inputs, outputs, updates, givens, no_default_updates, on_unused_input)
+    return Function(program, mode_name, name, allow_input_downcast)

@@ -1,0 +1,87 @@
+"""The reference evaluator: a loop over nodes with an environment of values (JAX's ``eval_jaxpr``).
+
+It is demand-driven so that ``ifelse`` is lazy: a node is evaluated only if an output needs it, and
+an ifelse evaluates its condition first and then only the taken branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable
+from refspec.errors import MissingInputError
+from refspec.interp.reference import REFERENCE, ifelse_inputs
+from refspec.params import IfElseParams
+
+
+class InternalTypeError(AssertionError):
+    """The reference produced a value that does not fit the node's inferred type: a refspec bug."""
+
+
+def describe(node: Apply) -> str:
+    where = f", built at {node.source}" if node.source is not None else ""
+    return f"{node.op.value} node {node}{where}"
+
+
+def _needed(node: Apply, values: Mapping[Variable, Array]) -> list[Variable]:
+    if node.op is Op.IFELSE:
+        cond = node.inputs[0]
+        if cond not in values:
+            return [cond]
+        assert isinstance(node.params, IfElseParams)
+        return [cond] + [node.inputs[i] for i in ifelse_inputs(node.params, values[cond])]
+    return list(node.inputs)
+
+
+def _run(node: Apply, args: Sequence[Array]) -> tuple[Array, ...]:
+    shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in args)
+    try:
+        with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, not warnings
+            outs = REFERENCE[node.op](node.params, *args)
+    except Exception as exc:
+        message = f"{exc}\n  in {describe(node)}\n  inputs: {shapes}"
+        try:
+            enriched = type(exc)(message)
+        except Exception:
+            exc.add_note(message)
+            raise
+        raise enriched from exc
+    for var, value in zip(node.outputs, outs):
+        if value.dtype.name != var.type.dtype or not var.type.accepts_shape(value.shape):
+            raise InternalTypeError(
+                f"{describe(node)} returned {value.dtype}{list(value.shape)} for type {var.type}"
+            )
+    return outs
+
+
+def evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
+    """Values of ``outputs`` given values for the graph's inputs (shared variables read their
+    container unless ``env`` overrides them). Results may alias ``env``'s arrays; callers copy."""
+    values: dict[Variable, Array] = dict(env)
+    stack = list(reversed(outputs))
+    while stack:
+        var = stack[-1]
+        if var in values:
+            stack.pop()
+            continue
+        node = var.owner
+        if node is None:
+            stack.pop()
+            if isinstance(var, Constant):
+                values[var] = var.data
+            elif isinstance(var, SharedVariable):
+                values[var] = var.container.value
+            else:
+                raise MissingInputError(f"no value given for the input {var} ({var.type})")
+            continue
+        needed = _needed(node, values)
+        missing = [v for v in needed if v not in values]
+        if missing:
+            stack.extend(reversed(missing))
+            continue
+        stack.pop()
+        for out, value in zip(node.outputs, _run(node, [values[v] for v in needed])):
+            values[out] = value
+    return [values[v] for v in outputs]
