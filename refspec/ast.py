@@ -11,13 +11,14 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
     from refspec.params import Params
+    from refspec.tensor.var import TensorVariable
 
 Array = npt.NDArray[np.generic]
 
@@ -101,8 +102,9 @@ class TensorType:
 
     __str__ = __repr__
 
-    def __call__(self, name: str | None = None) -> Variable:
-        return VariableClasses.variable(self, None, 0, name)
+    def __call__(self, name: str | None = None) -> TensorVariable:
+        # importing refspec always installs TensorVariable (refspec/__init__ imports the tensor layer)
+        return cast("TensorVariable", VariableClasses.variable(self, None, 0, name))
 
     def with_shape(self, shape: Sequence[int | None]) -> TensorType:
         return TensorType(self.dtype, shape=shape)

@@ -21,6 +21,9 @@ Axis = int | Sequence[int] | None
 class TensorVariable(Variable):
     """A symbolic tensor: the result of an op, or an input made by a type constructor."""
 
+    # numpy defers to our reflected operators: ``np.float32(2) * x`` builds a node
+    __array_ufunc__ = None
+
     # -- arithmetic (reflected forms accept Python and numpy scalars) --
     def __add__(self, other: Operand) -> TensorVariable:
         return _basic.add(self, other)
