@@ -192,6 +192,7 @@ class Op(enum.Enum):
     ANY = "any"
     ARGMAX = "argmax"
     ARGMIN = "argmin"
+    SUM_TO = "sum_to"
     # along an axis
     SOFTMAX = "softmax"
     LOG_SOFTMAX = "log_softmax"
@@ -214,6 +215,7 @@ class Op(enum.Enum):
     INC_SUBTENSOR = "inc_subtensor"
     # control and effects
     IFELSE = "ifelse"
+    SCAN = "scan"
     PRINT = "print"
 
 
@@ -239,7 +241,7 @@ FLOAT_FUNCTIONS = frozenset({
 COMPARISON = frozenset({Op.LT, Op.GT, Op.LE, Op.GE, Op.EQ, Op.NEQ})
 BITWISE = frozenset({Op.AND, Op.OR, Op.XOR, Op.INVERT})
 COMMUTATIVE = frozenset({Op.ADD, Op.MUL, Op.MAXIMUM, Op.MINIMUM, Op.EQ, Op.NEQ, Op.AND, Op.OR, Op.XOR})
-REDUCE = frozenset({Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ALL, Op.ANY, Op.ARGMAX, Op.ARGMIN})
+REDUCE = frozenset({Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ALL, Op.ANY, Op.ARGMAX, Op.ARGMIN, Op.SUM_TO})
 SHAPE_OPS = frozenset({
     Op.SHAPE, Op.RESHAPE, Op.DIMSHUFFLE, Op.SPECIFY_SHAPE, Op.JOIN, Op.ALLOC, Op.MAKE_VECTOR,
 })
@@ -247,6 +249,7 @@ INDEXING = frozenset({Op.SUBTENSOR, Op.INC_SUBTENSOR})
 # ops whose evaluation has an effect besides its value, or that decide what else is evaluated
 EFFECTFUL = frozenset({Op.PRINT})
 LAZY = frozenset({Op.IFELSE})
+LOOPS = frozenset({Op.SCAN})
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

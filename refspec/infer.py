@@ -26,6 +26,7 @@ from refspec.params import (
     Params,
     ReduceParams,
     ScalarIndex,
+    ScanParams,
     ShapeParams,
     SliceIndex,
     TensorDotParams,
@@ -128,6 +129,15 @@ def reduce(op: Op, inputs: Sequence[Variable], params: Params) -> Types:
     else:
         dtype = x.dtype
     return (TensorType(dtype, shape=shape),)
+
+
+def sum_to(inputs: Sequence[Variable]) -> Types:
+    g, shape = inputs
+    k = _shape_vector(shape, "sum_to shape")
+    if k > g.ndim:
+        raise ValueError(f"sum_to: target of ndim {k} is larger than the value's ndim {g.ndim}")
+    target = constant_ints(shape) or [None] * k
+    return (TensorType(g.dtype, shape=target),)
 
 
 def along_axis(inputs: Sequence[Variable], params: Params) -> Types:
@@ -414,6 +424,44 @@ def ifelse(inputs: Sequence[Variable], params: Params) -> Types:
             raise TypeError(f"ifelse branches have types {t.type} and {e.type}; they must share dtype and ndim")
         out.append(TensorType(t.dtype, shape=[a if a == b else None for a, b in zip(t.type.shape, e.type.shape)]))
     return tuple(out)
+
+
+def scan(inputs: Sequence[Variable], params: Params) -> Types:
+    """Outer inputs must fit the inner placeholders; outputs stack the steps along a new first axis."""
+    assert isinstance(params, ScanParams)
+    steps, rest = inputs[0], list(inputs[1:])
+    require_int(steps, "scan n_steps")
+    n_seqs = len(params.seq_taps)
+    fed = [taps for taps in params.out_taps if taps]
+    seqs, inits, others = rest[:n_seqs], rest[n_seqs:n_seqs + len(fed)], rest[n_seqs + len(fed):]
+    inner = list(params.inner_inputs)
+    k = 0
+    for i, (seq, taps) in enumerate(zip(seqs, params.seq_taps)):
+        for _ in taps:
+            _fits(inner[k].type, seq, leading=True, what=f"sequence {i}")
+            k += 1
+    for i, (init, taps) in enumerate(zip(inits, fed)):
+        for _ in taps:
+            _fits(inner[k].type, init, leading=taps != (-1,), what=f"initial value {i}")
+            k += 1
+    if len(others) != len(inner) - k:
+        raise ValueError(f"scan: {len(others)} other inputs for {len(inner) - k} inner placeholders")
+    for j, other in enumerate(others):
+        _fits(inner[k + j].type, other, leading=False, what=f"non-sequence {j}")
+    length = None
+    c = constant_ints(steps)
+    if c is not None and params.until is None:
+        length = c[0]
+    outs = [TensorType(o.dtype, shape=(length, *o.type.shape))
+            for o in params.inner_outputs[:len(params.out_taps)]]
+    finals = [others[p].type for p in params.shared_outer_positions]
+    return tuple(outs + finals)
+
+
+def _fits(inner: TensorType, outer: Variable, leading: bool, what: str) -> None:
+    shape = outer.type.shape[1:] if leading else outer.type.shape
+    if outer.dtype != inner.dtype or len(shape) != inner.ndim:
+        raise TypeError(f"scan {what} has type {outer.type}, which does not fit the loop's {inner}")
 
 
 def identity(inputs: Sequence[Variable]) -> Types:

@@ -17,6 +17,7 @@ from refspec.ast import (
     BINARY,
     COMPARISON,
     FLOAT_FUNCTIONS,
+    REDUCE,
     UNARY,
     Apply,
     Op,
@@ -38,6 +39,7 @@ from refspec.params import (
     Params,
     PrintParams,
     ReduceParams,
+    ScanParams,
     ShapeParams,
     TensorDotParams,
     symbolic_count,
@@ -134,8 +136,9 @@ def _build_table() -> dict[Op, OpDef]:
         add(op, 3, Params, partial(_elementwise, op), _elemwise_name(op))
     for op in sorted(UNARY, key=lambda o: o.value):
         add(op, 1, CastParams if op is Op.CAST else Params, partial(_elementwise, op), _elemwise_name(op))
-    for op in (Op.SUM, Op.PROD, Op.MAX, Op.MIN, Op.ALL, Op.ANY, Op.ARGMAX, Op.ARGMIN):
+    for op in sorted(REDUCE - {Op.SUM_TO}, key=lambda o: o.value):
         add(op, 1, ReduceParams, partial(_reduce, op), op.name.capitalize())
+    add(Op.SUM_TO, 2, Params, _no_params(infer.sum_to), "SumTo")
     add(Op.SOFTMAX, 1, AxisParams, _checked(Op.SOFTMAX, infer.along_axis), "Softmax")
     add(Op.LOG_SOFTMAX, 1, AxisParams, _checked(Op.LOG_SOFTMAX, infer.along_axis), "LogSoftmax")
     add(Op.DOT, 2, Params, _no_params(infer.dot), "Dot")
@@ -153,6 +156,7 @@ def _build_table() -> dict[Op, OpDef]:
     add(Op.SUBTENSOR, None, IndexParams, infer.subtensor, "Subtensor")
     add(Op.INC_SUBTENSOR, None, IncIndexParams, infer.inc_subtensor, "IncSubtensor")
     add(Op.IFELSE, None, IfElseParams, infer.ifelse, "IfElse")
+    add(Op.SCAN, None, ScanParams, infer.scan, "Scan")
     add(Op.PRINT, 1, PrintParams, _no_params(infer.identity), "Print")
     return table
 

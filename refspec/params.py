@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from refspec.ast import Variable
 
 Sym = Literal["sym"]
 SYM: Final[Sym] = "sym"  # marks an index component supplied as a symbolic input, in order
@@ -117,3 +120,25 @@ def symbolic_count(entries: tuple[IndexEntry, ...]) -> int:
         else:
             count += 1
     return count
+
+
+@dataclass(frozen=True, slots=True)
+class ScanParams(Params):
+    """A scan's inner function as a closed graph (variables compare by identity, so two scan nodes
+    have equal params only if they share the inner graph).
+
+    Inner inputs, in order: one per (sequence, tap), one per (fed-back output, tap), then one per
+    outer "other" input (non-sequences, captured variables, shared variables). Inner outputs: one per
+    output, then the new value of each updated shared variable (``shared_outer_positions`` says which
+    "other" input each one updates).
+    """
+
+    inner_inputs: tuple[Variable, ...]
+    inner_outputs: tuple[Variable, ...]
+    seq_taps: tuple[tuple[int, ...], ...]
+    out_taps: tuple[tuple[int, ...], ...]  # () for an output that is not fed back
+    shared_outer_positions: tuple[int, ...]
+    until: Variable | None
+    go_backwards: bool
+    truncate_gradient: int
+    name: str | None

@@ -154,7 +154,7 @@ class Function:
         env = self._bind(args, kwargs)
         p = self.program
         in_updates = [s for s in p.inputs if s.update is not None]
-        roots = p.outputs + [e for _, e in p.updates] + [s.update for s in in_updates if s.update]
+        roots = p.outputs + [e for _, e in p.updates] + [s.update for s in in_updates if s.update is not None]
         values = self._runner(roots, env)
         n_out = len(p.outputs)
         outs = [v if borrow else np.array(v, copy=True) for v, borrow in zip(values[:n_out], p.output_borrow)]
@@ -164,6 +164,11 @@ class Function:
             if not target.type.accepts_shape(value.shape):
                 raise UpdateError(f"the update for {target} produced shape {value.shape}, which does "
                                   f"not fit {target.type}; no shared variable was changed")
+        for spec, value in zip(in_updates, new_inputs):
+            if not spec.variable.type.accepts_shape(value.shape):
+                raise UpdateError(f"the update for input {spec.name or spec.variable} produced shape "
+                                  f"{value.shape}, which does not fit {spec.variable.type}; no shared "
+                                  "variable was changed")
         # commit: every value is computed and checked, so nothing below can fail halfway
         for (target, _), value in zip(p.updates, new_shared):
             target.container.value = np.array(value, copy=True)

@@ -10,9 +10,19 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from refspec.ast import Constant, Container, SharedVariable, TensorType, Variable, clone_replace, graph_inputs
+from refspec.ast import (
+    Constant,
+    Container,
+    SharedVariable,
+    TensorType,
+    Variable,
+    clone_replace,
+    graph_inputs,
+    toposort,
+)
 from refspec.compile.io import In, Out
 from refspec.errors import GivensError, MissingInputError, UnusedInputError, UpdateError
+from refspec.params import ScanParams
 from refspec.tensor.basic import as_tensor_variable, constant
 from refspec.values import filter_value
 
@@ -151,6 +161,17 @@ def _parse_givens(givens: object, inputs: Sequence[InputSpec]) -> list[tuple[Var
     return out
 
 
+def _updated_by_loops(roots: Sequence[Variable]) -> set[int]:
+    found: set[int] = set()
+    for node in toposort(roots):
+        if isinstance(node.params, ScanParams):
+            others = node.inputs[len(node.inputs) - (len(node.params.inner_inputs)
+                                                     - sum(len(t) for t in node.params.seq_taps)
+                                                     - sum(len(t) for t in node.params.out_taps)):]
+            found.update(id(others[p]) for p in node.params.shared_outer_positions)
+    return found
+
+
 def _default_updates(
     roots: Sequence[Variable], explicit: list[tuple[SharedVariable, Variable]], no_default_updates: object
 ) -> list[tuple[SharedVariable, Variable]]:
@@ -158,6 +179,9 @@ def _default_updates(
     if no_default_updates is True:
         return []
     skip = {id(v) for v in (no_default_updates or [])} if isinstance(no_default_updates, (list, tuple)) else set()
+    # a loop that updates a shared variable owns its updates: they apply only if the caller passes
+    # scan's updates on (else the state repeats, as in Theano)
+    skip |= _updated_by_loops(list(roots) + [e for _, e in explicit])
     done = {id(s) for s, _ in explicit}
     added: list[tuple[SharedVariable, Variable]] = []
     frontier = list(roots) + [e for _, e in explicit]

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.special as sp
 
 from refspec.ast import Array, Op
-from refspec.dtypes import float_upgrade, is_integer
+from refspec.dtypes import float_upgrade
 from refspec.params import (
     SYM,
     ArrayIndex,
@@ -31,6 +31,7 @@ from refspec.params import (
     PrintParams,
     ReduceParams,
     ScalarIndex,
+    ScanParams,
     ShapeParams,
     SliceIndex,
     TensorDotParams,
@@ -62,7 +63,8 @@ def _float_fn(fn: NumpyFn) -> Impl:
 
 
 def _check_int_divisor(x: Array, y: Array) -> None:
-    if is_integer(np.result_type(x, y).name) and not np.all(y):
+    # bool // bool divides in int8 (numpy's loop), so it is integer division too
+    if np.result_type(x, y).kind in "biu" and not np.all(y):
         raise ZeroDivisionError("integer division or modulo by zero (spec/ops.md: int_div, mod)")
 
 
@@ -74,6 +76,12 @@ def _int_div(params: Params, x: Array, y: Array) -> tuple[Array, ...]:
 def _mod(params: Params, x: Array, y: Array) -> tuple[Array, ...]:
     _check_int_divisor(x, y)
     return (_arr(np.remainder(x, y)),)
+
+
+def _round_half_even(params: Params, x: Array) -> tuple[Array, ...]:
+    if x.dtype.kind in "biu":
+        return (x.copy(),)  # np.round would turn bool into float16; integers are already round
+    return (_arr(np.rint(x)),)  # half to even, as np.round
 
 
 def _round_half_away(params: Params, x: Array) -> tuple[Array, ...]:
@@ -121,6 +129,20 @@ def _arg_reduction(fn: NumpyFn) -> Impl:
         return (_arr(fn(x, axis=axis, keepdims=params.keepdims)).astype(np.int64),)
 
     return run
+
+
+def _sum_to(params: Params, g: Array, shape: Array) -> tuple[Array, ...]:
+    """Sum ``g`` down to ``shape``: over its extra leading axes, then (keeping them) over the axes
+    where ``shape`` is 1 and ``g`` is not; the reduction a broadcast needs in reverse."""
+    target = tuple(int(s) for s in shape)
+    lead = g.ndim - len(target)
+    out = g.sum(axis=tuple(range(lead)), dtype=g.dtype) if lead else g
+    axes = tuple(i for i, (s, n) in enumerate(zip(target, out.shape)) if s == 1 and n != 1)
+    if axes:
+        out = out.sum(axis=axes, keepdims=True, dtype=g.dtype)
+    if out.shape != target:
+        raise ValueError(f"sum_to: a value of shape {g.shape} does not broadcast to {target}")
+    return (_arr(out),)
 
 
 def _softmax(params: Params, x: Array) -> tuple[Array, ...]:
@@ -214,14 +236,16 @@ def _make_vector(params: Params, *xs: Array) -> tuple[Array, ...]:
 NumpyIndex = tuple[Any, ...]
 
 
-def numpy_index(entries: Sequence[IndexEntry], idx: Sequence[Array]) -> NumpyIndex:
-    """The numpy index tuple for an index description and its symbolic parts' values."""
+def numpy_index(entries: Sequence[IndexEntry], idx: Sequence[Array], shape: Sequence[int]) -> NumpyIndex:
+    """The numpy index tuple for an index description and its symbolic parts' values, applied to a
+    tensor of ``shape`` (a mask must match the axes it covers, as in numpy)."""
     it = iter(idx)
 
     def part(p: int | None | str) -> int | None:
         return int(next(it)) if p == SYM else (None if p is None else int(p))
 
     out: list[object] = []
+    axis = 0
     for e in entries:
         if isinstance(e, ScalarIndex):
             out.append(part(e.value))
@@ -231,18 +255,26 @@ def numpy_index(entries: Sequence[IndexEntry], idx: Sequence[Array]) -> NumpyInd
             out.append(next(it))
         else:
             assert isinstance(e, MaskIndex)
-            out.extend(np.nonzero(next(it)))
+            mask = next(it)
+            covered = tuple(shape[axis:axis + mask.ndim])
+            if mask.shape != covered:
+                raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed "
+                                 f"axes {axis}..{axis + mask.ndim - 1} of shape {covered}")
+            out.extend(np.nonzero(mask))
+            axis += mask.ndim
+            continue
+        axis += 1
     return tuple(out)
 
 
 def _subtensor(params: Params, x: Array, *idx: Array) -> tuple[Array, ...]:
     assert isinstance(params, IndexParams)
-    return (_arr(x[numpy_index(params.entries, idx)]),)
+    return (_arr(x[numpy_index(params.entries, idx, x.shape)]),)
 
 
 def _inc_subtensor(params: Params, x: Array, y: Array, *idx: Array) -> tuple[Array, ...]:
     assert isinstance(params, IncIndexParams)
-    where = numpy_index(params.entries, idx)
+    where = numpy_index(params.entries, idx, x.shape)
     out = x.copy()
     y = y.astype(x.dtype, copy=False)
     if params.set_instead_of_inc:
@@ -267,6 +299,13 @@ def ifelse_inputs(params: IfElseParams, cond: Array) -> range:
     return range(1, 1 + n) if bool(cond) else range(1 + n, 1 + 2 * n)
 
 
+def _scan(params: Params, n_steps: Array, *args: Array) -> tuple[Array, ...]:
+    from refspec.interp.scan import run_scan  # the loop evaluates inner graphs: it needs the evaluator
+
+    assert isinstance(params, ScanParams)
+    return run_scan(params, n_steps, *args)
+
+
 def _print(params: Params, x: Array) -> tuple[Array, ...]:
     assert isinstance(params, PrintParams)
     for attr in params.attrs:
@@ -277,7 +316,7 @@ def _print(params: Params, x: Array) -> tuple[Array, ...]:
 
 _UFUNCS: dict[Op, NumpyFn] = {
     Op.NEG: np.negative, Op.ABS: np.absolute, Op.SQR: np.square, Op.SIGN: np.sign,
-    Op.FLOOR: np.floor, Op.CEIL: np.ceil, Op.TRUNC: np.trunc, Op.ROUND_HALF_EVEN: np.round,
+    Op.FLOOR: np.floor, Op.CEIL: np.ceil, Op.TRUNC: np.trunc,
     Op.INVERT: np.invert, Op.ISNAN: np.isnan, Op.ISINF: np.isinf, Op.CONJ: np.conjugate,
     Op.REAL: lambda x: np.real(x).copy(), Op.IMAG: lambda x: np.array(np.imag(x)),
     Op.ADD: np.add, Op.SUB: np.subtract, Op.MUL: np.multiply, Op.TRUE_DIV: np.true_divide,
@@ -299,6 +338,7 @@ _FLOAT_FUNCTIONS: dict[Op, NumpyFn] = {
 REFERENCE: dict[Op, Impl] = {
     **{op: _plain(fn) for op, fn in _UFUNCS.items()},
     **{op: _float_fn(fn) for op, fn in _FLOAT_FUNCTIONS.items()},
+    Op.ROUND_HALF_EVEN: _round_half_even,
     Op.ROUND_HALF_AWAY: _round_half_away,
     Op.CAST: _cast,
     Op.INT_DIV: _int_div,
@@ -314,6 +354,7 @@ REFERENCE: dict[Op, Impl] = {
     Op.ANY: _reduction(np.any),
     Op.ARGMAX: _arg_reduction(np.argmax),
     Op.ARGMIN: _arg_reduction(np.argmin),
+    Op.SUM_TO: _sum_to,
     Op.SOFTMAX: _softmax,
     Op.LOG_SOFTMAX: _log_softmax,
     Op.TENSORDOT: _tensordot,
@@ -330,6 +371,7 @@ REFERENCE: dict[Op, Impl] = {
     Op.SUBTENSOR: _subtensor,
     Op.INC_SUBTENSOR: _inc_subtensor,
     Op.IFELSE: _ifelse,
+    Op.SCAN: _scan,
     Op.PRINT: _print,
 }
 

@@ -107,6 +107,7 @@ from refspec.tensor.math import (
     min as min,
     prod as prod,
     ptp as ptp,
+    sum_to as sum_to,
     std as std,
     sum as sum,
     var as var,
@@ -327,7 +328,19 @@ from refspec.tensor.var import TensorConstant as TensorConstant
 from refspec.tensor.var import TensorSharedVariable as TensorSharedVariable
 from refspec.tensor.var import TensorVariable as TensorVariable
 
+# gradients are re-exported last: refspec.autodiff builds on everything above
+from refspec.autodiff import Lop as Lop  # noqa: E402
+from refspec.autodiff import Rop as Rop  # noqa: E402
+from refspec.autodiff import grad as grad  # noqa: E402
+from refspec.autodiff import hessian as hessian  # noqa: E402
+from refspec.autodiff import jacobian as jacobian  # noqa: E402
+
 __all__ = [
+    "Lop",
+    "Rop",
+    "grad",
+    "hessian",
+    "jacobian",
     "TensorConstant",
     "TensorSharedVariable",
     "TensorType",
@@ -544,6 +557,7 @@ __all__ = [
     "prod",
     "psi",
     "ptp",
+    "sum_to",
     "real",
     "relu",
     "reshape",

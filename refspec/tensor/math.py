@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 from refspec.ast import Op
@@ -22,7 +23,7 @@ def normalize_axes(ndim: int, axis: Axis) -> tuple[int, ...] | None:
     axes = [axis] if isinstance(axis, int) else list(axis)
     out: set[int] = set()
     for a in axes:
-        if not -ndim <= int(a) < max(ndim, 1):
+        if not -ndim <= int(a) < builtins.max(ndim, 1):  # the module's max is the reduction
             raise ValueError(f"axis {a} is out of range for a tensor of ndim {ndim}")
         out.add(int(a) % ndim if ndim else 0)
     if len(out) != len(axes):
@@ -63,12 +64,45 @@ def any(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable
     return _reduce(Op.ANY, x, axis, keepdims)
 
 
-def argmax(x: Operand, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
-    return _reduce(Op.ARGMAX, x, axis, keepdims)
+def _arg_reduce(op: Op, x: Operand, axis: Axis, keepdims: bool) -> TensorVariable:
+    """argmax/argmin over one axis or all; over several axes, as Theano: the reduced axes are moved
+    last (in the order given) and flattened, and the index is into that flattened block."""
+    xv = as_tensor_variable(x)
+    if axis is None or isinstance(axis, int):
+        return _reduce(op, xv, axis, keepdims)
+    if len(axis) <= 1:
+        return _reduce(op, xv, axis[0] if len(axis) else axis, keepdims)
+    normalize_axes(xv.ndim, axis)  # range and repeat checks
+    axes = [int(a) % xv.ndim for a in axis]
+    kept = [a for a in range(xv.ndim) if a not in axes]
+    from refspec.tensor.shape_ops import dimshuffle, reshape
+
+    block: TensorVariable = as_tensor_variable(1)
+    for a in axes:
+        block = mul(block, xv.shape[a])
+    flat = reshape(dimshuffle(xv, kept + axes), [xv.shape[a] for a in kept] + [block])
+    result = _reduce(op, flat, len(kept), False)
+    if keepdims:
+        order = iter(range(len(kept)))
+        result = dimshuffle(result, ["x" if a in axes else next(order) for a in range(xv.ndim)])
+    return result
 
 
-def argmin(x: Operand, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
-    return _reduce(Op.ARGMIN, x, axis, keepdims)
+def argmax(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _arg_reduce(Op.ARGMAX, x, axis, keepdims)
+
+
+def argmin(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _arg_reduce(Op.ARGMIN, x, axis, keepdims)
+
+
+def sum_to(x: Operand, shape: Operand) -> TensorVariable:
+    """``x`` summed down to ``shape`` (which ``x`` is a broadcast of): the reverse of broadcasting."""
+    from refspec.tensor.shape_ops import shape_vector
+
+    result = apply1(Op.SUM_TO, [as_tensor_variable(x), shape_vector(shape)])
+    assert isinstance(result, TensorVariable)
+    return result
 
 
 def ptp(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable:

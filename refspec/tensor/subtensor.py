@@ -47,6 +47,8 @@ def _entry(item: object, symbols: list[Variable]) -> IndexEntry:
         return SliceIndex(*(_slice_part(p, symbols) for p in (item.start, item.stop, item.step)))
     if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
         return ScalarIndex(int(item))
+    if isinstance(item, (list, tuple)) and np.size(item) == 0:
+        item = np.zeros(np.shape(item), dtype="int64")  # numpy: an empty list indexes as integers
     v = item if isinstance(item, TensorVariable) else constant(item)
     if v.dtype == "bool" and v.ndim > 0:
         symbols.append(v)
@@ -57,17 +59,25 @@ def _entry(item: object, symbols: list[Variable]) -> IndexEntry:
     return ScalarIndex(SYM) if v.ndim == 0 else ArrayIndex()
 
 
+def _axes_consumed(item: object) -> int:
+    """Axes of the indexed tensor one index item uses: a boolean mask uses its ndim, others one."""
+    if isinstance(item, Variable):
+        return item.ndim if item.dtype == "bool" else 1
+    if isinstance(item, (list, tuple, np.ndarray)):
+        arr = np.asarray(item)
+        return arr.ndim if arr.dtype == np.bool_ else 1
+    return 1
+
+
 def parse_index(x: TensorVariable, index: object) -> tuple[tuple[IndexEntry, ...], list[Variable], list[int]]:
     """Index entries, their symbolic inputs, and where ``None`` (newaxis) inserts axes in the result."""
     items = list(index) if isinstance(index, tuple) else [index]
     if sum(i is Ellipsis for i in items) > 1:
         raise IndexError("an index can only have a single ellipsis")
-    consumed = sum(
-        (i.ndim if isinstance(i, Variable) and i.dtype == "bool" else 1)
-        for i in items if i is not None and i is not Ellipsis
-    )
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
+    consumed = sum(_axes_consumed(i) for i in items if i is not None and i is not Ellipsis)
+    # identity tests: ``in`` / ``index`` would compare numpy array indices elementwise with Ellipsis
+    at = next((k for k, i in enumerate(items) if i is Ellipsis), None)
+    if at is not None:
         items[at:at + 1] = [slice(None)] * max(x.ndim - consumed, 0)
     entries: list[IndexEntry] = []
     symbols: list[Variable] = []

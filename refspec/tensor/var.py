@@ -212,12 +212,12 @@ class TensorVariable(Variable):
 
         return _math.min(self, axis, keepdims=keepdims)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
+    def argmax(self, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
         from refspec.tensor import math as _math
 
         return _math.argmax(self, axis, keepdims=keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
+    def argmin(self, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
         from refspec.tensor import math as _math
 
         return _math.argmin(self, axis, keepdims=keepdims)

@@ -1,0 +1,254 @@
+"""Gradients through scan: reverse mode is a scan running backwards over the steps (backpropagation
+through time), forward mode is a scan that carries tangents beside the values (spec/autodiff.md).
+
+Reverse mode. Step t of the forward loop maps its inner inputs (sequence taps, output taps, other
+inputs, the current value of each updated shared variable) to its inner outputs. The backward scan
+visits t = T-1 .. 0 and carries, per fed-back output with deepest tap d, a window of the cotangents
+of the d history entries after the ones step t reads (so entry d-1 is the extra cotangent of the
+output of step t, collected from the later steps that read it as a tap); per other input, an
+accumulator; per updated shared variable, the cotangent of its value after step t. Each step
+applies the inner function's VJP (built once, symbolically) to those.
+"""
+
+from __future__ import annotations
+
+import refspec.tensor as T
+from refspec.ast import Apply, Variable, clone_replace
+from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, grad_dtype, tv
+from refspec.dtypes import is_complex, is_float
+from refspec.params import ScanParams
+from refspec.tensor.scan import scan
+from refspec.tensor.var import TensorVariable
+
+
+def _continuous(v: Variable) -> bool:
+    return is_float(v.dtype) or is_complex(v.dtype)
+
+
+class _Layout:
+    """Where each outer input and inner placeholder of a scan node sits."""
+
+    def __init__(self, node: Apply):
+        p = node.params
+        assert isinstance(p, ScanParams)
+        self.p = p
+        self.n_seqs = len(p.seq_taps)
+        self.fed = [j for j, taps in enumerate(p.out_taps) if taps]
+        rest = list(node.inputs[1:])
+        self.seqs = [tv(v) for v in rest[:self.n_seqs]]
+        self.inits = [tv(v) for v in rest[self.n_seqs:self.n_seqs + len(self.fed)]]
+        self.others = [tv(v) for v in rest[self.n_seqs + len(self.fed):]]
+        inner = list(p.inner_inputs)
+        k = 0
+        self.seq_ph: list[list[Variable]] = []
+        for taps in p.seq_taps:
+            self.seq_ph.append(inner[k:k + len(taps)])
+            k += len(taps)
+        self.out_ph: list[list[Variable]] = []
+        for taps in p.out_taps:
+            self.out_ph.append(inner[k:k + len(taps)])
+            k += len(taps)
+        self.other_ph = inner[k:]
+        self.n_out = len(p.out_taps)
+        self.outs = [tv(o) for o in node.outputs[:self.n_out]]
+
+
+def _grad_or_zero(g: Grad, like: Variable) -> TensorVariable:
+    return g if isinstance(g, TensorVariable) else T.zeros_like(tv(like), dtype=grad_dtype(like))
+
+
+def _undefined(node: Apply, why: NullGrad) -> list[Grad]:
+    out: list[Grad] = [None]  # n_steps is never differentiable
+    out.extend(why for _ in node.inputs[1:])
+    return out
+
+
+def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
+    from refspec.autodiff.reverse import backprop  # reverse mode uses this table: import at call time
+
+    L = _Layout(node)
+    p = L.p
+    if p.shared_outer_positions:
+        # the backward loop would need each step's value of the shared variable (e.g. a random
+        # state inside the loop); scan does not record them yet
+        reason = "scan: gradients through a loop that updates shared variables are not supported yet"
+        return _undefined(node, NullGrad(reason))
+
+    # the inner function's VJP, built once with placeholder cotangents for its outputs
+    out_cts = [T.TensorType(grad_dtype(o), shape=o.type.shape)() for o in p.inner_outputs[:L.n_out]]
+    seeds: dict[Variable, Grad] = {o: (ct if _continuous(o) else ZERO)
+                                   for o, ct in zip(p.inner_outputs[:L.n_out], out_cts)}
+    placeholders = list(p.inner_inputs)
+    inner_grads = backprop(seeds, placeholders)
+    for ph in placeholders:
+        g = inner_grads.get(id(ph))
+        if isinstance(g, NullGrad):
+            return _undefined(node, g)
+
+    n_steps = L.outs[0].shape[0] if L.outs else tv(node.inputs[0])
+    steps = n_steps if p.truncate_gradient <= 0 else T.minimum(n_steps, p.truncate_gradient)
+    start = n_steps - steps  # first forward step the backward loop visits
+
+    # per-step values the backward loop reads, aligned with forward steps and then reversed
+    def aligned(full: TensorVariable, offset: int | TensorVariable) -> TensorVariable:
+        return full[start + offset:start + offset + steps][::-1]
+
+    step_seqs: list[TensorVariable] = []
+    for seq, taps in zip(L.seqs, p.seq_taps):
+        ordered = seq[::-1] if p.go_backwards else seq
+        for tap in taps:
+            step_seqs.append(aligned(ordered, tap - min(taps)))
+    histories: dict[int, TensorVariable] = {}
+    for j, init in zip(L.fed, L.inits):
+        taps = p.out_taps[j]
+        depth = -min(taps)
+        head = T.shape_padleft(init) if taps == (-1,) else init[init.shape[0] - depth:]
+        histories[j] = T.concatenate([head, L.outs[j]])
+        for tap in taps:
+            step_seqs.append(aligned(histories[j], depth + tap))
+    for g in gs[:L.n_out]:
+        step_seqs.append(aligned(g, 0))
+
+    windows = [T.alloc(T.constant(0, dtype=grad_dtype(L.outs[j])), -min(p.out_taps[j]),
+                       *[L.outs[j].shape[a] for a in range(1, L.outs[j].ndim)]) for j in L.fed]
+    accums = [T.zeros_like(o, dtype=grad_dtype(o)) for o in L.others]
+    n_seq_taps = sum(len(t) for t in p.seq_taps)
+    n_out_taps = sum(len(p.out_taps[j]) for j in L.fed)
+
+    def backward_step(*args: TensorVariable) -> list[TensorVariable]:
+        it = iter(args)
+        seq_vals = [next(it) for _ in range(n_seq_taps)]
+        tap_vals = [next(it) for _ in range(n_out_taps)]
+        g_vals = [next(it) for _ in range(L.n_out)]
+        win_vals = [next(it) for _ in L.fed]
+        acc_vals = [next(it) for _ in L.others]
+        other_vals = [next(it) for _ in L.others]
+        env: dict[Variable, Variable] = dict(zip(placeholders, [*seq_vals, *tap_vals, *other_vals]))
+        totals: list[Variable] = []
+        for j in range(L.n_out):
+            if j in L.fed:
+                totals.append(g_vals[j] + win_vals[L.fed.index(j)][-1])
+            else:
+                totals.append(g_vals[j])
+        env.update(zip(out_cts, totals))
+        wanted = [_grad_or_zero(inner_grads.get(id(ph)), ph) for ph in placeholders]
+        contrib = clone_replace(wanted, env)
+        k = n_seq_taps
+        new_windows: list[TensorVariable] = []
+        for w, j in zip(win_vals, L.fed):
+            taps = p.out_taps[j]
+            depth = -min(taps)
+            parts: list[TensorVariable] = []
+            for m in range(depth):
+                term = w[m - 1] if m >= 1 else T.zeros_like(w[0])
+                for ti, tap in enumerate(taps):
+                    if depth + tap == m:
+                        term = term + tv(contrib[k + ti])
+                parts.append(term)
+            new_windows.append(T.stack(parts))
+            k += len(taps)
+        new_accs = [a + tv(c) for a, c in zip(acc_vals, contrib[k:])]
+        seq_contribs = [tv(c) for c in contrib[:n_seq_taps]]
+        return [*new_windows, *new_accs, *seq_contribs]
+
+    outputs_info: list[object] = [*windows, *accums] + [None] * n_seq_taps
+    results, _ = scan(backward_step, sequences=step_seqs, outputs_info=outputs_info,
+                      non_sequences=list(L.others), n_steps=steps, return_list=True,
+                      name=f"grad_of_{p.name}" if p.name else None)
+    assert isinstance(results, list)
+    final_windows = [r[-1] for r in results[:len(L.fed)]]
+    final_accs = [r[-1] for r in results[len(L.fed):len(L.fed) + len(L.others)]]
+    per_step_seq = results[len(L.fed) + len(L.others):]
+
+    grads: list[Grad] = [None]
+    k = 0
+    for seq, taps in zip(L.seqs, p.seq_taps):
+        g_seq = T.zeros_like(seq, dtype=grad_dtype(seq))
+        for tap in taps:
+            offset = start + tap - min(taps)
+            g_seq = T.inc_subtensor(g_seq[offset:offset + steps], per_step_seq[k][::-1])
+            k += 1
+        grads.append(g_seq[::-1] if p.go_backwards else g_seq)
+    for w, j, init in zip(final_windows, L.fed, L.inits):
+        taps = p.out_taps[j]
+        reached = T.switch(T.eq(start, 0), w, T.zeros_like(w))  # truncated: no gradient to the start
+        if taps == (-1,):
+            grads.append(T.cast(reached[0], grad_dtype(init)))
+        else:
+            depth = -min(taps)
+            g_init = T.zeros_like(init, dtype=grad_dtype(init))
+            grads.append(T.inc_subtensor(g_init[init.shape[0] - depth:], reached))
+    for other, acc in zip(L.others, final_accs):
+        grads.append(acc if _continuous(other) else ZERO)
+    return grads
+
+
+
+def scan_jvp(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariable | None]:
+    """A second scan computing the same steps with their tangents carried beside them."""
+    from refspec.autodiff.forward import propagate  # forward mode uses this table: import at call time
+    from refspec.tensor.scan import until
+
+    L = _Layout(node)
+    p = L.p
+    if all(t is None for t in ts[1:]):
+        return [None for _ in node.outputs]
+    if p.shared_outer_positions:
+        raise NotImplementedError("forward mode through a scan that updates shared variables is not supported yet")
+    rest = ts[1:]
+    seq_t = [t if t is not None else T.zeros_like(s) for s, t in zip(L.seqs, rest[:L.n_seqs])]
+    init_t = [t if t is not None else T.zeros_like(i)
+              for i, t in zip(L.inits, rest[L.n_seqs:L.n_seqs + len(L.fed)])]
+    other_t = [t if t is not None and _continuous(o) else None
+               for o, t in zip(L.others, rest[L.n_seqs + len(L.fed):])]
+    placeholders = list(p.inner_inputs)
+    n_seq_taps = sum(len(t) for t in p.seq_taps)
+    n_out_taps = sum(len(p.out_taps[j]) for j in L.fed)
+    tangent_others = [o for o, t in zip(L.others, other_t) if t is not None]
+
+    def step(*args: TensorVariable) -> list[object]:
+        it = iter(args)
+        seq_vals = [next(it) for _ in range(n_seq_taps)]
+        seq_tans = [next(it) for _ in range(n_seq_taps)]
+        tap_vals: list[TensorVariable] = []
+        tap_tans: list[TensorVariable] = []
+        for j in L.fed:
+            tap_vals.extend(next(it) for _ in p.out_taps[j])
+        for j in L.fed:
+            tap_tans.extend(next(it) for _ in p.out_taps[j])
+        other_vals = [next(it) for _ in L.others]
+        other_tans = [next(it) for _ in tangent_others]
+        env: dict[Variable, Variable] = dict(zip(placeholders, [*seq_vals, *tap_vals, *other_vals]))
+        tangents: dict[int, TensorVariable | None] = {}
+        for ph, tan in zip(placeholders[:n_seq_taps + n_out_taps], [*seq_tans, *tap_tans]):
+            tangents[id(ph)] = tan
+        t_iter = iter(other_tans)
+        for ph, t in zip(placeholders[n_seq_taps + n_out_taps:], other_t):
+            tangents[id(ph)] = next(t_iter) if t is not None else None
+        roots = list(p.inner_outputs[:L.n_out]) + ([p.until] if p.until is not None else [])
+        propagate(roots, tangents)
+        out_tans = [tangents.get(id(o)) for o in p.inner_outputs[:L.n_out]]
+        filled = [t if t is not None else T.zeros_like(tv(o)) for o, t in zip(p.inner_outputs, out_tans)]
+        values = clone_replace([*roots, *filled], env)
+        result: list[object] = [tv(v) for v in values[:L.n_out]]
+        result.extend(tv(v) for v in values[len(roots):])
+        if p.until is not None:
+            result.append(until(values[L.n_out]))
+        return result
+
+    def info(j: int, initial: TensorVariable) -> object:
+        taps = p.out_taps[j]
+        return dict(initial=initial, taps=list(taps)) if taps else None
+
+    inits = dict(zip(L.fed, L.inits))
+    tans = dict(zip(L.fed, init_t))
+    outputs_info = [info(j, inits[j]) if j in inits else None for j in range(L.n_out)]
+    outputs_info += [info(j, tans[j]) if j in tans else None for j in range(L.n_out)]
+    sequences = [dict(input=s, taps=list(taps)) for s, taps in zip(L.seqs, p.seq_taps)]
+    sequences += [dict(input=s, taps=list(taps)) for s, taps in zip(seq_t, p.seq_taps)]
+    others_t = [t for t in other_t if t is not None]
+    results, _ = scan(step, sequences=sequences, outputs_info=outputs_info,
+                      non_sequences=[*L.others, *others_t], n_steps=tv(node.inputs[0]),
+                      go_backwards=p.go_backwards, return_list=True)
+    assert isinstance(results, list)
+    return [T.cast(r, o.dtype) for r, o in zip(results[L.n_out:], L.outs)]

@@ -1,0 +1,181 @@
+"""Gradient checking (spec/numerics.md, "Gradient checks").
+
+For a function ``fun`` of symbolic inputs at a point, with a random projection turning its output into
+a scalar cost C:
+1. Directional test: along at least two random unit directions d, compare the symbolic <grad C, d> with
+   central differences of the float64 twin of C, Richardson-extrapolated from steps eps and eps/2 (so
+   truncation error is O(eps^4) and a wrong gradient cannot hide in it). The check fails when the
+   relative error |a - n| / max(|a|, |n|, floor) exceeds the dtype's tolerance; the floor is a fixed
+   per-dtype constant, never scaled by array size.
+2. Inner-product test: <Rop(out, x, t), c> == <t, Lop(out, x, c)> for random t and c.
+3. Order 2: the same directional test on x -> <grad C(x), d>, which checks the gradient's gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from refspec.ast import Array, TensorType, Variable
+from refspec.autodiff import Lop, Rop, grad
+from refspec.compile.function import function
+from refspec.diffcheck.twin import float64_twin
+from refspec.dtypes import is_float
+from refspec.tensor.basic import as_tensor_variable, cast, constant
+from refspec.tensor.math import sum as sum_
+from refspec.tensor.var import TensorVariable
+
+# relative tolerance and the floor of the denominator, per dtype of the checked graph
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "float64": (1e-6, 1e-8),
+    "float32": (2e-3, 1e-4),
+    "float16": (5e-2, 1e-2),
+}
+
+
+class GradientError(AssertionError):
+    """The symbolic gradient disagrees with the numerical one."""
+
+    def __init__(self, message: str, analytic: float, numeric: float, rel_error: float):
+        super().__init__(message)
+        self.analytic = analytic
+        self.numeric = numeric
+        self.rel_error = rel_error
+
+
+@dataclass(frozen=True)
+class _Check:
+    inputs: list[TensorVariable]
+    points: list[Array]
+    rel_tol: float
+    floor: float
+    eps: float
+    rng: np.random.Generator
+    directions: int
+
+
+def _single(result: Array | list[Array]) -> Array:
+    assert not isinstance(result, list)
+    return result
+
+
+def _dtype_of(points: Sequence[Array]) -> str:
+    floats = [p.dtype.name for p in points if is_float(p.dtype.name)]
+    if not floats:
+        raise TypeError("verify_grad needs at least one float input")
+    return min(floats, key=lambda d: np.finfo(d).bits)
+
+
+def _directional(check: _Check, cost: Variable, what: str) -> None:
+    """Symbolic vs numerical directional derivatives of the scalar ``cost``."""
+    floats = [i for i, p in enumerate(check.points) if is_float(p.dtype.name)]
+    wrt = [check.inputs[i] for i in floats]
+    grads = grad(cost, wrt, disconnected_inputs="ignore")
+    assert isinstance(grads, list)
+    f_grad = function(check.inputs, grads, on_unused_input="ignore", mode="REFERENCE")
+    twin_out, twin_in = float64_twin([cost], check.inputs)
+    f_twin = function(twin_in, twin_out[0], on_unused_input="ignore", mode="REFERENCE")
+    analytic_grads = f_grad(*check.points)
+    assert isinstance(analytic_grads, list)
+    base = [p.astype(np.float64) if is_float(p.dtype.name) else p for p in check.points]
+    for _ in range(check.directions):
+        dirs = [check.rng.standard_normal(check.points[i].shape) for i in floats]
+        norm = np.sqrt(sum(float(np.sum(d * d)) for d in dirs)) or 1.0
+        dirs = [d / norm for d in dirs]
+        analytic = float(sum(np.sum(g.astype(np.float64) * d) for g, d in zip(analytic_grads, dirs)))
+
+        def c(step: float) -> float:
+            moved = list(base)
+            for i, d in zip(floats, dirs):
+                moved[i] = np.asarray(base[i], dtype=np.float64) + step * d
+            return float(_single(f_twin(*moved)))
+
+        def central(h: float) -> float:
+            return (c(h) - c(-h)) / (2 * h)
+
+        numeric = (4 * central(check.eps / 2) - central(check.eps)) / 3
+        scale = max(abs(analytic), abs(numeric), check.floor)
+        rel = abs(analytic - numeric) / scale
+        if not rel <= check.rel_tol:
+            raise GradientError(
+                f"{what}: directional derivative {analytic!r} (symbolic) vs {numeric!r} (numerical); "
+                f"relative error {rel:.3g} > {check.rel_tol:g}", analytic, numeric, rel)
+
+
+def _inner_product(check: _Check, out: TensorVariable) -> None:
+    """<J t, c> == <t, J^T c>: forward and reverse mode agree."""
+    floats = [i for i, p in enumerate(check.points) if is_float(p.dtype.name)]
+    wrt = [check.inputs[i] for i in floats]
+    ts = [TensorType(w.dtype, shape=(None,) * w.ndim)() for w in wrt]
+    c = TensorType(out.dtype, shape=(None,) * out.ndim)()
+    jt = Rop([out], wrt, ts)
+    jtc = Lop(out, wrt, c, disconnected_inputs="ignore")
+    assert isinstance(jt, list) and isinstance(jtc, list)
+    lhs = sum_(cast(jt[0], "float64") * cast(c, "float64"))
+    rhs_terms = [sum_(cast(g, "float64") * cast(t, "float64")) for g, t in zip(jtc, ts)]
+    rhs = rhs_terms[0]
+    for term in rhs_terms[1:]:
+        rhs = rhs + term
+    f = function([*check.inputs, *ts, c], [lhs, rhs], on_unused_input="ignore", mode="REFERENCE")
+    t_vals = [check.rng.standard_normal(check.points[i].shape).astype(check.points[i].dtype) for i in floats]
+    out_shape = _single(function(check.inputs, out, on_unused_input="ignore", mode="REFERENCE")(*check.points)).shape
+    c_val = check.rng.standard_normal(out_shape).astype(out.dtype)
+    values = f(*check.points, *t_vals, c_val)
+    assert isinstance(values, list)
+    left, right = values
+    scale = max(abs(float(left)), abs(float(right)), check.floor)
+    rel = abs(float(left) - float(right)) / scale
+    if not rel <= check.rel_tol:
+        raise GradientError(f"inner-product test: <J t, c> = {float(left)!r} but <t, J^T c> = {float(right)!r}; "
+                            f"relative error {rel:.3g}", float(left), float(right), rel)
+
+
+def verify_grad(
+    fun: Callable[..., Variable],
+    pt: Sequence[object],
+    n_tests: int = 2,
+    rng: np.random.Generator | np.random.RandomState | None = None,
+    eps: float | None = None,
+    out_type: object = None,
+    abs_tol: float | None = None,
+    rel_tol: float | None = None,
+    mode: object = None,
+    cast_to_output_type: bool = False,
+    no_debug_ref: bool = True,
+    order: int = 1,
+    directions: int = 2,
+    inner_product: bool = True,
+) -> None:
+    """Check the symbolic gradient of ``fun`` at ``pt`` (Theano's signature); raises GradientError.
+
+    ``fun`` takes one symbolic input per entry of ``pt`` and returns a symbolic output. ``abs_tol``
+    sets the denominator floor and ``rel_tol`` the relative tolerance (defaults per dtype).
+    """
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+        None if rng is None else int(rng.randint(2**31)))
+    points = [np.array(p) for p in pt]
+    dtype = _dtype_of(points)
+    default_rel, default_floor = TOLERANCES[dtype]
+    inputs = [TensorType(p.dtype.name, shape=(None,) * p.ndim)(f"input{i}") for i, p in enumerate(points)]
+    out = as_tensor_variable(fun(*inputs))
+    check = _Check(inputs, points, rel_tol or default_rel, abs_tol or default_floor, eps or 1e-3,
+                   generator, max(directions, 2))
+    out_value = function(inputs, out, on_unused_input="ignore", mode="REFERENCE")(*points)
+    assert isinstance(out_value, np.ndarray)
+    for test in range(n_tests):
+        projection = constant(generator.standard_normal(out_value.shape).astype(out.dtype))
+        cost = sum_(out * projection)
+        _directional(check, cost, f"test {test}, order 1")
+        if order >= 2:
+            floats = [i for i, p in enumerate(points) if is_float(p.dtype.name)]
+            grads = grad(cost, [inputs[i] for i in floats], disconnected_inputs="ignore")
+            assert isinstance(grads, list)
+            probe = sum_(constant(0.0))
+            for i, g in zip(floats, grads):
+                direction = constant(generator.standard_normal(points[i].shape))
+                probe = probe + sum_(cast(g, "float64") * direction)
+            _directional(check, probe, f"test {test}, order 2")
+    if inner_product:
+        _inner_product(check, out)

@@ -1,0 +1,61 @@
+"""A float64 twin of a graph: the same computation with every float16/float32 value widened.
+
+Numerical differentiation of a float32 graph in float32 drowns in rounding; gradient checks difference
+the float64 twin instead (spec/numerics.md). Types are re-inferred node by node, narrowing casts
+become float64 casts, and shared variables become float64 constants of their current values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from refspec.ast import Constant, SharedVariable, TensorType, Variable, toposort
+from refspec.dtypes import is_float
+from refspec.ops import make_node
+from refspec.params import CastParams, DTypeParams, Params
+from refspec.tensor.basic import constant
+
+
+def _wide(dtype: str) -> str:
+    return "float64" if is_float(dtype) else "complex128" if dtype == "complex64" else dtype
+
+
+def _wide_params(params: Params) -> Params:
+    if isinstance(params, (CastParams, DTypeParams)):
+        return replace(params, dtype=_wide(params.dtype))
+    return params
+
+
+def float64_twin(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> tuple[list[Variable], list[Variable]]:
+    """(twin outputs, twin inputs): ``inputs`` are replaced by fresh float64 variables."""
+    memo: dict[int, Variable] = {}
+    new_inputs: list[Variable] = []
+    for v in inputs:
+        twin = TensorType(_wide(v.dtype), shape=v.type.shape)(v.name)
+        memo[id(v)] = twin
+        new_inputs.append(twin)
+
+    def leaf(v: Variable) -> Variable:
+        if id(v) in memo:
+            return memo[id(v)]
+        if isinstance(v, SharedVariable):
+            value: np.ndarray | None = v.container.value
+        elif isinstance(v, Constant):
+            value = v.data
+        else:
+            value = None
+        if value is None or _wide(v.dtype) == v.dtype:
+            return v
+        wide = constant(value.astype(_wide(v.dtype)))
+        memo[id(v)] = wide
+        return wide
+
+    for node in toposort(outputs):
+        args = [leaf(v) for v in node.inputs]
+        clone = make_node(node.op, args, _wide_params(node.params))
+        for old, new in zip(node.outputs, clone.outputs):
+            memo[id(old)] = new
+    return [leaf(v) for v in outputs], new_inputs

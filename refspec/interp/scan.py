@@ -1,0 +1,113 @@
+"""scan, defined by a Python loop (spec/scan.md). This function *is* the semantics.
+
+Outer inputs of a scan node, in order: n_steps, the sequences, the initial values of the outputs that
+are fed back, then the other inputs (non-sequences, captured variables and shared variables). Outer
+outputs: each output's stacked steps, then the final value of each updated shared variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from refspec.ast import Array, Variable
+from refspec.interp.evaluate import evaluate
+from refspec.params import ScanParams
+
+
+def _window(taps: tuple[int, ...]) -> tuple[int, int]:
+    return min(taps), max(taps)
+
+
+def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Array, ...]:
+    n_seqs, n_fed = len(params.seq_taps), sum(1 for taps in params.out_taps if taps)
+    seqs = list(args[:n_seqs])
+    inits = list(args[n_seqs:n_seqs + n_fed])
+    others = list(args[n_seqs + n_fed:])
+    n_steps = int(n_steps_value)
+    if n_steps < 0:
+        raise ValueError(f"scan: n_steps must be >= 0, got {n_steps}")
+    if params.go_backwards:
+        seqs = [s[::-1] for s in seqs]
+    for i, (seq, taps) in enumerate(zip(seqs, params.seq_taps)):
+        lo, hi = _window(taps)
+        available = seq.shape[0] - (hi - lo)
+        if n_steps > available:
+            raise ValueError(
+                f"scan: {n_steps} steps need {n_steps + hi - lo} entries of sequence {i} (taps {list(taps)}), "
+                f"but it has {seq.shape[0]}; scan never reads past the end of a sequence"
+            )
+
+    # histories of the fed-back outputs: their initial entries, then one entry per step
+    histories: list[list[Array]] = []
+    it = iter(inits)
+    for taps in params.out_taps:
+        if not taps:
+            histories.append([])
+            continue
+        init = next(it)
+        depth = -min(taps)
+        if taps == (-1,):
+            histories.append([init])
+        else:
+            if init.shape[0] < depth:
+                raise ValueError(f"scan: taps {list(taps)} need {depth} initial entries, got {init.shape[0]}")
+            histories.append(list(init[init.shape[0] - depth:]))
+    outputs: list[list[Array]] = [[] for _ in params.out_taps]
+    n_shared = len(params.shared_outer_positions)
+    shared_now = [others[p] for p in params.shared_outer_positions]
+
+    inner = list(params.inner_inputs)
+    roots: list[Variable] = list(params.inner_outputs)
+    if params.until is not None:
+        roots.append(params.until)
+    others_base = sum(len(taps) for taps in params.seq_taps) + sum(len(taps) for taps in params.out_taps)
+    for t in range(n_steps):
+        env: dict[Variable, Array] = {}
+        k = 0
+        for seq, taps in zip(seqs, params.seq_taps):
+            lo, _ = _window(taps)
+            for tap in taps:
+                env[inner[k]] = seq[t + tap - lo]
+                k += 1
+        for history, taps in zip(histories, params.out_taps):
+            for tap in taps:
+                env[inner[k]] = history[len(history) + tap]
+                k += 1
+        for j, value in enumerate(others):
+            env[inner[others_base + j]] = value
+        for position, value in zip(params.shared_outer_positions, shared_now):
+            env[inner[others_base + position]] = value  # updated shared variables carry over
+        values = evaluate(roots, env)
+        n_out = len(params.out_taps)
+        for i, value in enumerate(values[:n_out]):
+            previous = outputs[i][-1] if outputs[i] else (histories[i][-1] if histories[i] else None)
+            if previous is not None and previous.shape != value.shape:
+                raise ValueError(f"scan: output {i} has shape {value.shape} at step {t} but "
+                                 f"{previous.shape} before; every step must keep the shape")
+            outputs[i].append(value)
+            if params.out_taps[i]:
+                histories[i].append(value)
+        shared_now = list(values[n_out:n_out + n_shared])
+        if params.until is not None and bool(values[-1]):
+            break  # the step whose condition is true is included
+
+    stacked: list[Array] = []
+    for i, steps in enumerate(outputs):
+        if steps:
+            stacked.append(np.stack(steps))
+        else:
+            stacked.append(_empty_output(params, i, histories[i]))
+    return tuple(stacked) + tuple(shared_now)
+
+
+def _empty_output(params: ScanParams, i: int, history: Sequence[Array]) -> Array:
+    """The stacked value of an output after zero steps: shape (0, *step shape)."""
+    var = params.inner_outputs[i]
+    if history:
+        return np.zeros((0,) + history[-1].shape, dtype=var.dtype)
+    if any(s is None for s in var.type.shape):
+        raise ValueError(f"scan ran 0 steps and the step shape of output {i} ({var.type}) is unknown")
+    shape = tuple(s for s in var.type.shape if s is not None)
+    return np.zeros((0,) + shape, dtype=var.dtype)
