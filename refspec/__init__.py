@@ -6,6 +6,7 @@ re-exports.
 
 from refspec import tensor as tensor  # first: the other modules build on the tensor layer
 from refspec import gradient as gradient
+from refspec import ifelse as ifelse  # the module, as in Theano: refspec.ifelse.ifelse(...)
 from refspec import printing as printing
 from refspec import scan_module as scan_module
 from refspec.compile import In as In
@@ -20,7 +21,6 @@ from refspec.printing import pp as pp
 from refspec.tensor import dot as dot
 from refspec.tensor import grad as grad
 from refspec.tensor import shared as shared
-from refspec.tensor.conditional import ifelse as ifelse
 from refspec.tensor.scan import foldl as foldl
 from refspec.tensor.scan import foldr as foldr
 from refspec.tensor.scan import map as map  # noqa: A004

@@ -54,9 +54,10 @@ class TensorType:
     fresh symbolic variable of that type.
     """
 
-    __slots__ = ("dtype", "shape")
+    __slots__ = ("dtype", "shape", "np_dtype")
     dtype: str
     shape: StaticShape
+    np_dtype: np.dtype[np.generic]
 
     def __init__(
         self,
@@ -78,6 +79,7 @@ class TensorType:
             static.append(None if s is None else int(s))
         object.__setattr__(self, "dtype", check_dtype(dtype))
         object.__setattr__(self, "shape", tuple(static))
+        object.__setattr__(self, "np_dtype", np.dtype(self.dtype))
 
     def __setattr__(self, key: str, value: object) -> None:
         raise AttributeError("TensorType is immutable")
@@ -217,6 +219,8 @@ class Op(enum.Enum):
     IFELSE = "ifelse"
     SCAN = "scan"
     PRINT = "print"
+    # random draws: (state, size, *distribution params) -> (new state, value) (spec/random.md)
+    RANDOM = "random"
 
 
 UNARY = frozenset({
@@ -250,6 +254,9 @@ INDEXING = frozenset({Op.SUBTENSOR, Op.INC_SUBTENSOR})
 EFFECTFUL = frozenset({Op.PRINT})
 LAZY = frozenset({Op.IFELSE})
 LOOPS = frozenset({Op.SCAN})
+# ops that read a random state and return the next one: pure functions of that state (two nodes with
+# the same state input and params give the same bits), never effects
+RANDOM = frozenset({Op.RANDOM})
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

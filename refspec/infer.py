@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from refspec.ast import INTEGER_DTYPES as INT_AND_UINT
 from refspec.ast import Constant, Op, StaticShape, TensorType, Variable
 from refspec.dtypes import float_upgrade, is_complex, is_integer, real_dtype, result_type, sum_dtype
 from refspec.params import (
@@ -24,6 +25,8 @@ from refspec.params import (
     MaskIndex,
     NdimParams,
     Params,
+    RANDOM_DISTRIBUTIONS,
+    RandomParams,
     ReduceParams,
     ScalarIndex,
     ScanParams,
@@ -429,11 +432,9 @@ def ifelse(inputs: Sequence[Variable], params: Params) -> Types:
 def scan(inputs: Sequence[Variable], params: Params) -> Types:
     """Outer inputs must fit the inner placeholders; outputs stack the steps along a new first axis."""
     assert isinstance(params, ScanParams)
-    steps, rest = inputs[0], list(inputs[1:])
+    steps, seqs, inits, others = params.split_outer(inputs)
     require_int(steps, "scan n_steps")
-    n_seqs = len(params.seq_taps)
     fed = [taps for taps in params.out_taps if taps]
-    seqs, inits, others = rest[:n_seqs], rest[n_seqs:n_seqs + len(fed)], rest[n_seqs + len(fed):]
     inner = list(params.inner_inputs)
     k = 0
     for i, (seq, taps) in enumerate(zip(seqs, params.seq_taps)):
@@ -470,3 +471,99 @@ def identity(inputs: Sequence[Variable]) -> Types:
 
 def real_part(inputs: Sequence[Variable]) -> Types:
     return (TensorType(real_dtype(inputs[0].dtype), shape=inputs[0].type.shape),)
+
+
+def _param_shape(dims: list[int | None], param: StaticShape, what: str) -> None:
+    """A distribution parameter must broadcast to the draw's size (numpy's broadcast_to rule)."""
+    if len(param) > len(dims):
+        raise ValueError(f"{what} has ndim {len(param)}, more than the draw's size ({len(dims)})")
+    for k, q in enumerate(param):
+        axis = len(dims) - len(param) + k
+        d = dims[axis]
+        if q is None or q == 1:
+            continue
+        if d is not None and d != q:
+            raise ValueError(f"{what} of static shape {param} does not broadcast to the size {tuple(dims)}")
+        dims[axis] = q  # a parameter of length q > 1 fixes the size's length there
+
+
+def _require_real(var: Variable, what: str) -> None:
+    if is_complex(var.dtype):
+        raise TypeError(f"{what} must be real, got {var.dtype}")
+
+
+def random(inputs: Sequence[Variable], params: Params) -> Types:
+    """A draw: (state, size, *parameters) -> (next state, value) (spec/random.md)."""
+    assert isinstance(params, RandomParams)
+    dist = params.distribution
+    if dist not in RANDOM_DISTRIBUTIONS:
+        raise TypeError(f"unknown distribution {dist!r}; known: {', '.join(RANDOM_DISTRIBUTIONS)}")
+    if len(inputs) < 2:
+        raise TypeError("random takes a state and a size")
+    state, size, *args = inputs
+    if state.dtype != "uint32" or state.ndim != 1 or state.type.shape[0] not in (None, 4):
+        raise TypeError(f"a random state is a uint32 vector of length 4, got {state.type}")
+    names = RANDOM_DISTRIBUTIONS[dist]
+    optional = 1 if dist == "choice" else 0
+    if not len(names) - optional <= len(args) <= len(names):
+        raise TypeError(f"{dist} takes the parameters {', '.join(names)}, got {len(args)} inputs")
+    n_size = _shape_vector(size, "random size")
+    extra = 1 if dist in ("permutation", "multinomial") else 0
+    if params.ndim != n_size + extra:
+        raise ValueError(f"{dist}: ndim {params.ndim} does not fit a size of length {n_size}")
+    dims: list[int | None] = list(constant_ints(size) or [None] * n_size)
+    if any(d is not None and d < 0 for d in dims):
+        raise ValueError(f"random size {dims} has a negative length")
+    out = params.dtype
+    floats, ints = ("float16", "float32", "float64"), INT_AND_UINT
+    tail: list[int | None] = []
+    for v, name in zip(args, names):
+        _require_real(v, f"{dist} {name}")
+    if dist in ("uniform", "normal", "truncated_normal"):
+        if out not in floats:
+            raise TypeError(f"{dist} draws have a float dtype, not {out}")
+        for v, name in zip(args, names):
+            _param_shape(dims, v.type.shape, name)
+    elif dist in ("binomial", "random_integers", "poisson"):
+        if out not in ints + (floats if dist != "random_integers" else ()):
+            raise TypeError(f"{dist} draws have an integer{'' if dist == 'random_integers' else ' or float'} "
+                            f"dtype, not {out}")
+        for v, name in zip(args, names):
+            if name in ("n", "low", "high"):
+                require_int(v, f"{dist} {name}")
+            _param_shape(dims, v.type.shape, name)
+    elif dist == "choice":
+        a = args[0]
+        if a.ndim == 0:
+            require_int(a, "choice a (a scalar: the number of outcomes)")
+            if out not in ints + floats:
+                raise TypeError(f"choice among range(a) has an integer or float dtype, not {out}")
+        elif a.ndim == 1:
+            if out != a.dtype:
+                raise TypeError(f"choice from a vector has the vector's dtype {a.dtype}, not {out}")
+        else:
+            raise TypeError(f"choice takes a scalar or a vector a, got ndim {a.ndim}")
+        if len(args) == 2:
+            p = args[1]
+            if p.ndim != 1:
+                raise TypeError(f"choice p must be a vector, got ndim {p.ndim}")
+            if a.ndim == 1:
+                _check_inner(a.type.shape[0], p.type.shape[0], "choice a and p")
+    elif dist == "permutation":
+        n = args[0]
+        require_int(n, "permutation n")
+        if n.ndim != 0 or out not in ints:
+            raise TypeError(f"permutation takes an integer scalar n and an integer dtype, "
+                            f"got {n.type}, {out}")
+        tail = [_scalar_int(n)]
+    else:  # multinomial
+        n, pvals = args
+        require_int(n, "multinomial n")
+        if out not in ints + floats:
+            raise TypeError(f"multinomial counts have an integer or float dtype, not {out}")
+        if pvals.ndim < 1:
+            raise TypeError("multinomial pvals must have ndim >= 1 (its last axis holds the outcomes)")
+        _param_shape(dims, n.type.shape, "n")
+        _param_shape(dims, pvals.type.shape[:-1], "pvals (without its last axis)")
+        tail = [pvals.type.shape[-1]]
+    return (TensorType("uint32", shape=(4,)), TensorType(out, shape=dims + tail))

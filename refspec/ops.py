@@ -38,6 +38,7 @@ from refspec.params import (
     NdimParams,
     Params,
     PrintParams,
+    RandomParams,
     ReduceParams,
     ScanParams,
     ShapeParams,
@@ -158,6 +159,7 @@ def _build_table() -> dict[Op, OpDef]:
     add(Op.IFELSE, None, IfElseParams, infer.ifelse, "IfElse")
     add(Op.SCAN, None, ScanParams, infer.scan, "Scan")
     add(Op.PRINT, 1, PrintParams, _no_params(infer.identity), "Print")
+    add(Op.RANDOM, None, RandomParams, infer.random, "RandomFunction")
     return table
 
 
@@ -216,6 +218,8 @@ def op_display_name(op: Op, params: Params) -> str:
         return f"DimShuffle{{{','.join(str(d) for d in params.new_order)}}}"
     if isinstance(params, CastParams):
         return f"Elemwise{{Cast{{{params.dtype}}}}}"
+    if isinstance(params, RandomParams):
+        return f"RandomFunction{{{params.distribution}}}"
     return OPS[op].display
 
 

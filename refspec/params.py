@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -142,3 +143,35 @@ class ScanParams(Params):
     go_backwards: bool
     truncate_gradient: int
     name: str | None
+
+    def split_outer(self, inputs: Sequence[Variable]) -> tuple[Variable, list[Variable], list[Variable], list[Variable]]:
+        """A scan node's outer inputs as (n_steps, sequences, initial values, others)."""
+        n_seqs = len(self.seq_taps)
+        n_fed = sum(1 for taps in self.out_taps if taps)
+        rest = list(inputs[1:])
+        return inputs[0], rest[:n_seqs], rest[n_seqs:n_seqs + n_fed], rest[n_seqs + n_fed:]
+
+
+# the distributions of a ``random`` node and the names of their parameter inputs, in order (after the
+# state and the size); choice's ``p`` is optional (spec/random.md)
+RANDOM_DISTRIBUTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "uniform": ("low", "high"),
+    "normal": ("avg", "std"),
+    "truncated_normal": ("avg", "std"),
+    "binomial": ("n", "p"),
+    "random_integers": ("low", "high"),
+    "poisson": ("lam",),
+    "choice": ("a", "p"),
+    "permutation": ("n",),
+    "multinomial": ("n", "pvals"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RandomParams(Params):
+    """A draw: its distribution, the value's dtype and ndim, and (choice only) ``replace``."""
+
+    distribution: str
+    dtype: str
+    ndim: int
+    replace: bool = True

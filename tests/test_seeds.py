@@ -59,7 +59,6 @@ def test_seed000_givens() -> None:
     assert _is_0d(out) and out == 45  # >>> ff(2)  array(45)
 
 
-@pytest.mark.skip(reason="issue 3: T.grad")
 def test_seed000_grad_fgy() -> None:
     x, y = T.dscalars("x", "y")
     z = (x + 2 * y) ** 2
@@ -92,7 +91,6 @@ def test_seed000_counter_updates() -> None:
     assert c.get_value() == 3
 
 
-@pytest.mark.skip(reason="issue 3: T.grad")
 def test_seed000_gradient_descent_d2_with_grad() -> None:
     x = T.dvector("x")
     c = theano.shared(0.0)
@@ -289,7 +287,6 @@ def test_seed001_copying_functions() -> None:
     assert state.get_value() == 10
 
 
-@pytest.mark.skip(reason="issue 4: random streams")
 def test_seed001_random_streams() -> None:
     from refspec.tensor.shared_randomstreams import RandomStreams
 
@@ -349,7 +346,6 @@ def test_seed001_logistic_regression_hand_gradient() -> None:
     assert cost_f(D[0], D[1]).shape == ()
 
 
-@pytest.mark.skip(reason="issue 3: T.grad")
 def test_seed001_logistic_regression_with_grad() -> None:
     rng = numpy.random.RandomState(0)
     N, feats = 400, 784
@@ -372,7 +368,6 @@ def test_seed001_logistic_regression_with_grad() -> None:
 # ---------------------------------------------------------------- seed 002 (all need T.grad)
 
 
-@pytest.mark.skip(reason="issue 3: T.grad")
 def test_seed002_grad_of_square() -> None:
     from refspec import pp
 
@@ -386,7 +381,6 @@ def test_seed002_grad_of_square() -> None:
     assert isinstance(pp(f.maker.fgraph.outputs[0]), str)
 
 
-@pytest.mark.skip(reason="issue 3: T.grad")
 def test_seed002_grad_of_logistic() -> None:
     x = T.dmatrix("x")
     s = T.sum(1 / (1 + T.exp(-x)))
@@ -396,7 +390,6 @@ def test_seed002_grad_of_logistic() -> None:
                                   [[0.25, 0.19661193], [0.19661193, 0.10499359]], rtol=0, atol=5e-9)
 
 
-@pytest.mark.skip(reason="issue 4: scan (and issue 3: T.grad)")
 def test_seed002_jacobian_and_hessian_by_scan() -> None:
     x = T.dvector("x")
     y = x**2
@@ -412,7 +405,6 @@ def test_seed002_jacobian_and_hessian_by_scan() -> None:
     numpy.testing.assert_array_equal(f([4, 4]), [[2.0, 0.0], [0.0, 2.0]])
 
 
-@pytest.mark.skip(reason="issue 3: Rop / Lop")
 def test_seed002_rop_lop() -> None:
     W = T.dmatrix("W")
     V = T.dmatrix("V")
@@ -427,7 +419,6 @@ def test_seed002_rop_lop() -> None:
     numpy.testing.assert_array_equal(f([2, 2], [0, 1]), [[0.0, 0.0], [2.0, 2.0]])
 
 
-@pytest.mark.skip(reason="issue 3: T.grad / Rop")
 def test_seed002_hessian_times_vector() -> None:
     x = T.dvector("x")
     v = T.dvector("v")
@@ -571,7 +562,6 @@ def test_seed004_dimshuffle() -> None:
     assert x.dimshuffle(2, 0, "x", 1).eval({x: data}).shape == (4, 2, 1, 3)
 
 
-@pytest.mark.skip(reason="issue 3: T.grad, theano.gradient.hessian / jacobian")
 def test_seed004_derivatives() -> None:
     import refspec.gradient
 
@@ -647,7 +637,6 @@ def test_seed004_modes(mode: str) -> None:
     numpy.testing.assert_allclose(f(3, 4), 3 + numpy.exp(4))
 
 
-@pytest.mark.skip(reason="issue 4: scan")
 def test_seed004_scan() -> None:
     k = T.iscalar("k")
     A = T.dvector("A")
@@ -657,7 +646,6 @@ def test_seed004_scan() -> None:
     numpy.testing.assert_array_equal(power(numpy.arange(4.0), 2), numpy.arange(4.0) ** 2)
 
 
-@pytest.mark.skip(reason="issue 4: random streams")
 def test_seed004_random_streams() -> None:
     from refspec.tensor.shared_randomstreams import RandomStreams
 

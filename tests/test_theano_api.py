@@ -78,8 +78,6 @@ def test_star_import_and_all() -> None:
         assert hasattr(T, name), name
 
 
-@pytest.mark.skip(reason="issues 3 and 4: refspec.gradient, refspec.scan_module, refspec.sandbox.rng_mrg, "
-                         "refspec.tensor.shared_randomstreams")
 def test_module_paths_of_later_issues() -> None:
     for path in ["refspec.gradient", "refspec.scan_module", "refspec.sandbox", "refspec.sandbox.rng_mrg",
                  "refspec.tensor.shared_randomstreams"]:
@@ -101,7 +99,6 @@ def test_top_level_names() -> None:
     assert theano.config.floatX == "float64"
 
 
-@pytest.mark.skip(reason="issues 3 and 4: theano.scan, theano.gradient, theano.scan_module")
 def test_top_level_names_of_later_issues() -> None:
     for name in ["scan", "gradient", "scan_module"]:
         assert hasattr(theano, name), name
@@ -119,7 +116,6 @@ def test_tensor_names(name: str) -> None:
     assert hasattr(T, name)
 
 
-@pytest.mark.skip(reason="issue 3 (grad, Rop, Lop) and issue 4 (shared_randomstreams)")
 @pytest.mark.parametrize("name", ["grad", "Rop", "Lop", "shared_randomstreams"])
 def test_tensor_names_of_later_issues(name: str) -> None:
     assert hasattr(T, name)
@@ -506,7 +502,6 @@ def test_pprint_and_pp_return_strings() -> None:
 # ---------------------------------------------------------------- 3. scan / random / gradients (later)
 
 
-@pytest.mark.skip(reason="issue 4: scan")
 def test_scan_api() -> None:
     k = T.iscalar("k")
     A = T.dvector("A")
@@ -516,7 +511,6 @@ def test_scan_api() -> None:
     np.testing.assert_array_equal(f(np.arange(3.0), 3), np.arange(3.0) ** 3)
 
 
-@pytest.mark.skip(reason="issue 4: random streams")
 def test_random_streams_api() -> None:
     from refspec.tensor.shared_randomstreams import RandomStreams
 
@@ -527,7 +521,6 @@ def test_random_streams_api() -> None:
     assert len(srng.state_updates) == 1
 
 
-@pytest.mark.skip(reason="issue 3: gradients")
 def test_grad_api() -> None:
     x = T.dscalar("x")
     assert T.grad(x**2, x).eval({x: 3.0}) == 6.0

@@ -12,33 +12,27 @@ from refspec.autodiff.reverse import grad
 from refspec.tensor.var import TensorVariable
 
 
-def _rows(expression: TensorVariable) -> int:
-    n = expression.type.shape[0] if expression.ndim == 1 else None
-    if n is None:
-        raise NotImplementedError(
-            f"jacobian of {expression} ({expression.type}) needs its length statically "
-            "(use specify_shape) until scan provides the symbolic loop"
-        )
-    return n
-
-
 def jacobian(expression: Variable, wrt: Variable | Sequence[Variable],
              consider_constant: Sequence[Variable] | None = None,
              disconnected_inputs: str = "raise") -> TensorVariable | list[TensorVariable]:
-    """d expression[i] / d wrt, stacked along a new first axis (expression a scalar or vector)."""
+    """d expression[i] / d wrt, stacked along a new first axis (a scan over i, as in Theano); for a
+    scalar expression, the gradient."""
+    from refspec.tensor.scan import scan  # scan builds on autodiff's tables lazily
+
     e = tv(expression)
     ws = [wrt] if isinstance(wrt, Variable) else list(wrt)
     if e.ndim == 0:
-        rows = [grad(e, ws, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)]
-    elif e.ndim == 1:
-        rows = [grad(e[i], ws, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-                for i in range(_rows(e))]
-    else:
+        rows = grad(e, ws, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
+        return rows[0] if isinstance(wrt, Variable) else rows
+    if e.ndim != 1:
         raise TypeError(f"jacobian takes a scalar or vector expression, got {e.type}")
-    results: list[TensorVariable] = []
-    for k in range(len(ws)):
-        parts = [tv(r[k]) for r in rows]  # type: ignore[index]
-        results.append(parts[0] if e.ndim == 0 else T.stack(parts))
+
+    def row(i: TensorVariable, e_: TensorVariable, *ws_: TensorVariable) -> list[TensorVariable]:
+        return grad(e_[i], list(ws_), consider_constant=consider_constant,
+                    disconnected_inputs=disconnected_inputs)
+
+    results, _ = scan(row, sequences=T.arange(e.shape[0]), non_sequences=[e, *ws], return_list=True)
+    assert isinstance(results, list)
     return results[0] if isinstance(wrt, Variable) else results
 
 
@@ -49,7 +43,7 @@ def hessian(cost: Variable, wrt: Variable | Sequence[Variable],
     ws = [wrt] if isinstance(wrt, Variable) else list(wrt)
     results: list[TensorVariable] = []
     for w in ws:
-        g = tv(grad(cost, w, consider_constant=consider_constant,  # type: ignore[arg-type]
+        g = tv(grad(cost, w, consider_constant=consider_constant,
                     disconnected_inputs=disconnected_inputs))
         h = jacobian(g, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
         assert isinstance(h, TensorVariable)
@@ -59,7 +53,7 @@ def hessian(cost: Variable, wrt: Variable | Sequence[Variable],
 
 def hessian_vector_product(cost: Variable, wrt: Variable, v: Variable) -> TensorVariable:
     """H v for a scalar cost, by forward-over-reverse: Rop of the gradient along v."""
-    g = tv(grad(cost, wrt))  # type: ignore[arg-type]
+    g = tv(grad(cost, wrt))
     out = Rop(g, wrt, v)
     assert isinstance(out, TensorVariable)
     return out

@@ -13,10 +13,10 @@ from refspec.ast import Apply, Op, Variable
 from refspec.autodiff.cotangent import tv
 from refspec.autodiff.partials import PARTIALS
 from refspec.autodiff.scan_rules import scan_jvp
-from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP
+from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP, choice_indices, standard_draw
 from refspec.dtypes import is_complex, is_float
 from refspec.ops import make_node
-from refspec.params import AxisParams, ReduceParams
+from refspec.params import AxisParams, RandomParams, ReduceParams
 from refspec.tensor.var import TensorVariable
 
 Tangent = TensorVariable | None
@@ -170,6 +170,34 @@ def _arange(node: Apply, ts: list[Tangent]) -> list[Tangent]:
     return [T.cast(total, out.dtype)]
 
 
+def _random(node: Apply, ts: list[Tangent]) -> list[Tangent]:
+    """The tangent of the VJP's reparameterization (spec/random.md): uniform t_low * (1 - u) +
+    t_high * u, normal and truncated_normal t_avg + t_std * z, choice from a vector t_a[index];
+    the state's tangent and every discrete draw's are zero."""
+    assert isinstance(node.params, RandomParams)
+    dist = node.params.distribution
+    out = tv(node.outputs[1])
+    params = [t if t is not None and is_float(v.dtype) else None for t, v in zip(ts[2:], node.inputs[2:])]
+    if all(t is None for t in params) or not is_float(out.dtype):
+        return [None, None]
+    total: TensorVariable | None = None
+    if dist == "uniform":
+        u = standard_draw(node)
+        terms = [t * w for t, w in zip(params, (1 - u, u)) if t is not None]
+    elif dist in ("normal", "truncated_normal"):
+        z = standard_draw(node)
+        terms = [t * w for t, w in zip(params, (T.ones_like(z), z)) if t is not None]
+    elif dist == "choice" and node.inputs[2].ndim == 1 and params[0] is not None:
+        terms = [params[0][choice_indices(node)]]
+    else:
+        return [None, None]
+    for term in terms:
+        total = term if total is None else total + term
+    if total is None:
+        return [None, None]
+    return [None, T.cast(T.fill(out, total), out.dtype)]
+
+
 def _identity(node: Apply, ts: list[Tangent]) -> list[Tangent]:
     return [ts[0]]
 
@@ -215,6 +243,7 @@ JVP: dict[Op, JVPRule] = {
     Op.IFELSE: _ifelse,
     Op.PRINT: _identity,
     Op.SCAN: scan_jvp,
+    Op.RANDOM: _random,
 }
 
 assert set(JVP) | NOT_DIFFERENTIABLE == set(Op), f"ops without a JVP rule: {set(Op) - set(JVP) - NOT_DIFFERENTIABLE}"

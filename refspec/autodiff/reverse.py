@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Literal, overload
 
-from refspec.ast import Apply, Variable, toposort
+from refspec.ast import Apply, Op, Variable, toposort
 from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, _Zero, accumulate, as_tensor_grad, tv
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP
 from refspec.dtypes import is_complex, is_float
+from refspec.params import IfElseParams
 from refspec.tensor.basic import as_tensor_variable, cast, ones_like, zeros_like
+from refspec.tensor.conditional import ifelse
 from refspec.tensor.var import TensorVariable
 
 
@@ -45,6 +48,27 @@ def _output_cotangents(node: Apply, grads: Mapping[int, Grad]) -> list[TensorVar
     return out
 
 
+# The conditions under which a cotangent is needed: (ifelse condition, branch taken), outermost first.
+Guard = tuple[tuple[Variable, bool], ...]
+
+
+def _guard_key(guard: Guard) -> tuple[tuple[int, bool], ...]:
+    return tuple((id(c), taken) for c, taken in guard)
+
+
+def _guarded(g: Grad, v: Variable, guard: Guard) -> Grad:
+    """``g``, evaluated only when every branch in ``guard`` is taken (zeros otherwise): the gradient of
+    an untaken ifelse branch is never evaluated, just as the branch itself is not (spec/autodiff.md)."""
+    if not guard or not isinstance(g, TensorVariable):
+        return g
+    zero = zeros_like(tv(v), dtype=g.dtype)
+    for cond, taken in reversed(guard):
+        chosen = ifelse(cond, g, zero) if taken else ifelse(cond, zero, g)
+        assert isinstance(chosen, TensorVariable)
+        g = chosen
+    return g
+
+
 def backprop(
     seeds: Mapping[Variable, Grad], wrt: Sequence[Variable], consider_constant: Sequence[Variable] = ()
 ) -> dict[int, Grad]:
@@ -55,10 +79,18 @@ def backprop(
     live: set[int] = {id(v) for v in wrt}
     for node in nodes:
         if any(id(v) in live and id(v) not in blocked for v in node.inputs):
-            live.update(id(o) for o in node.outputs)
+            live.update(id(o) for o in node.outputs if id(o) not in blocked)
     grads: dict[int, Grad] = {}
+    # the guard shared by all tensor contributions to a variable's cotangent (() once they differ)
+    guards: dict[int, Guard] = {}
+
+    def add_guard(v: Variable, guard: Guard) -> None:
+        seen = guards.get(id(v))
+        guards[id(v)] = guard if seen is None or _guard_key(seen) == _guard_key(guard) else ()
+
     for var, g in seeds.items():
         grads[id(var)] = accumulate(grads.get(id(var)), g)
+        add_guard(var, ())
     for node in reversed(nodes):
         if not any(id(o) in live for o in node.outputs):
             continue
@@ -78,9 +110,18 @@ def backprop(
             contributions: list[Grad] = [NullGrad(f"{node.op.value} has no gradient rule")] * len(node.inputs)
         else:
             contributions = VJP[node.op](node, gs)
-        for v, g in zip(node.inputs, contributions):
+        out_guards = [guards[id(o)] for o in node.outputs if id(o) in guards]
+        guard = out_guards[0] if out_guards and all(
+            _guard_key(g) == _guard_key(out_guards[0]) for g in out_guards) else ()
+        for k, (v, g) in enumerate(zip(node.inputs, contributions)):
             if id(v) in live and id(v) not in blocked and g is not None:
-                grads[id(v)] = accumulate(grads.get(id(v)), g)
+                grads[id(v)] = accumulate(grads.get(id(v)), _guarded(g, v, guard))
+                if isinstance(g, TensorVariable):
+                    inner = guard
+                    if node.op is Op.IFELSE and k > 0:  # the rule gated g on its own branch
+                        assert isinstance(node.params, IfElseParams)
+                        inner = guard + ((node.inputs[0], k <= node.params.n_outs),)
+                    add_guard(v, inner)
     return grads
 
 
@@ -88,6 +129,48 @@ def _as_list(x: Variable | Sequence[Variable]) -> tuple[list[Variable], bool]:
     if isinstance(x, Variable):
         return [x], True
     return list(x), False
+
+
+GradResult = TensorVariable | NullGrad | DisconnectedType | None
+
+
+@overload
+def grad(
+    cost: Variable | None,
+    wrt: Variable,
+    consider_constant: Sequence[Variable] | None = ...,
+    disconnected_inputs: str = ...,
+    add_names: bool = ...,
+    known_grads: Mapping[Variable, object] | None = ...,
+    return_disconnected: Literal["zero"] = ...,
+    null_gradients: Literal["raise"] = ...,
+) -> TensorVariable: ...
+
+
+@overload
+def grad(
+    cost: Variable | None,
+    wrt: Sequence[Variable],
+    consider_constant: Sequence[Variable] | None = ...,
+    disconnected_inputs: str = ...,
+    add_names: bool = ...,
+    known_grads: Mapping[Variable, object] | None = ...,
+    return_disconnected: Literal["zero"] = ...,
+    null_gradients: Literal["raise"] = ...,
+) -> list[TensorVariable]: ...
+
+
+@overload
+def grad(
+    cost: Variable | None,
+    wrt: Variable | Sequence[Variable],
+    consider_constant: Sequence[Variable] | None = ...,
+    disconnected_inputs: str = ...,
+    add_names: bool = ...,
+    known_grads: Mapping[Variable, object] | None = ...,
+    return_disconnected: str = ...,
+    null_gradients: str = ...,
+) -> GradResult | list[GradResult]: ...
 
 
 def grad(
@@ -99,7 +182,7 @@ def grad(
     known_grads: Mapping[Variable, object] | None = None,
     return_disconnected: str = "zero",
     null_gradients: str = "raise",
-) -> object:
+) -> GradResult | list[TensorVariable] | list[GradResult]:
     """Symbolic gradient of the scalar ``cost`` with respect to ``wrt`` (a variable or a list; a list
     gives a list). See spec/autodiff.md for disconnected and undefined gradients."""
     if disconnected_inputs not in ("raise", "warn", "ignore"):
@@ -130,7 +213,7 @@ def grad(
     if not seeds:
         raise TypeError("grad needs a cost or known_grads")
     grads = backprop(seeds, wrt_list, consider_constant or ())
-    results: list[object] = []
+    results: list[GradResult] = []
     for v in wrt_list:
         g = grads.get(id(v))
         if isinstance(g, NullGrad):

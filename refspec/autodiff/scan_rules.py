@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import refspec.tensor as T
 from refspec.ast import Apply, Variable, clone_replace
-from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, grad_dtype, tv
+from refspec.autodiff.cotangent import Grad, NullGrad, grad_dtype, tv
 from refspec.dtypes import is_complex, is_float
 from refspec.params import ScanParams
 from refspec.tensor.scan import scan
@@ -34,10 +34,10 @@ class _Layout:
         self.p = p
         self.n_seqs = len(p.seq_taps)
         self.fed = [j for j, taps in enumerate(p.out_taps) if taps]
-        rest = list(node.inputs[1:])
-        self.seqs = [tv(v) for v in rest[:self.n_seqs]]
-        self.inits = [tv(v) for v in rest[self.n_seqs:self.n_seqs + len(self.fed)]]
-        self.others = [tv(v) for v in rest[self.n_seqs + len(self.fed):]]
+        _, seqs, inits, others = p.split_outer(node.inputs)
+        self.seqs = [tv(v) for v in seqs]
+        self.inits = [tv(v) for v in inits]
+        self.others = [tv(v) for v in others]
         inner = list(p.inner_inputs)
         k = 0
         self.seq_ph: list[list[Variable]] = []
@@ -55,6 +55,13 @@ class _Layout:
 
 def _grad_or_zero(g: Grad, like: Variable) -> TensorVariable:
     return g if isinstance(g, TensorVariable) else T.zeros_like(tv(like), dtype=grad_dtype(like))
+
+
+def _seq_offset(tap: int, taps: tuple[int, ...], go_backwards: bool) -> int:
+    """Forward step t reads entry t + offset of the sequence (reversed with go_backwards), as in
+    refspec.interp.scan._offset: the window always includes tap 0."""
+    lo, hi = min(min(taps), 0), max(max(taps), 0)
+    return hi - tap if go_backwards else tap - lo
 
 
 def _undefined(node: Apply, why: NullGrad) -> list[Grad]:
@@ -76,8 +83,8 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
 
     # the inner function's VJP, built once with placeholder cotangents for its outputs
     out_cts = [T.TensorType(grad_dtype(o), shape=o.type.shape)() for o in p.inner_outputs[:L.n_out]]
-    seeds: dict[Variable, Grad] = {o: (ct if _continuous(o) else ZERO)
-                                   for o, ct in zip(p.inner_outputs[:L.n_out], out_cts)}
+    # integer outputs pass cotangents on like continuous ones, as integers do outside loops
+    seeds: dict[Variable, Grad] = dict(zip(p.inner_outputs[:L.n_out], out_cts))
     placeholders = list(p.inner_inputs)
     inner_grads = backprop(seeds, placeholders)
     for ph in placeholders:
@@ -97,12 +104,12 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     for seq, taps in zip(L.seqs, p.seq_taps):
         ordered = seq[::-1] if p.go_backwards else seq
         for tap in taps:
-            step_seqs.append(aligned(ordered, tap - min(taps)))
+            step_seqs.append(aligned(ordered, _seq_offset(tap, taps, p.go_backwards)))
     histories: dict[int, TensorVariable] = {}
     for j, init in zip(L.fed, L.inits):
         taps = p.out_taps[j]
         depth = -min(taps)
-        head = T.shape_padleft(init) if taps == (-1,) else init[init.shape[0] - depth:]
+        head = T.shape_padleft(init) if taps == (-1,) else init[:depth]
         histories[j] = T.concatenate([head, L.outs[j]])
         for tap in taps:
             step_seqs.append(aligned(histories[j], depth + tap))
@@ -165,7 +172,7 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     for seq, taps in zip(L.seqs, p.seq_taps):
         g_seq = T.zeros_like(seq, dtype=grad_dtype(seq))
         for tap in taps:
-            offset = start + tap - min(taps)
+            offset = start + _seq_offset(tap, taps, p.go_backwards)
             g_seq = T.inc_subtensor(g_seq[offset:offset + steps], per_step_seq[k][::-1])
             k += 1
         grads.append(g_seq[::-1] if p.go_backwards else g_seq)
@@ -177,9 +184,9 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         else:
             depth = -min(taps)
             g_init = T.zeros_like(init, dtype=grad_dtype(init))
-            grads.append(T.inc_subtensor(g_init[init.shape[0] - depth:], reached))
+            grads.append(T.inc_subtensor(g_init[:depth], reached))
     for other, acc in zip(L.others, final_accs):
-        grads.append(acc if _continuous(other) else ZERO)
+        grads.append(acc)  # integer inputs too: their gradient flows (spec/autodiff.md, "Integers")
     return grads
 
 

@@ -22,6 +22,7 @@ from refspec.params import (
     IfElseParams,
     IncIndexParams,
     IndexParams,
+    RandomParams,
     ReduceParams,
     TensorDotParams,
 )
@@ -347,6 +348,63 @@ def _arange(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     return [T.cast(T.sum(gs[0]), grad_dtype(start)), ZERO, T.cast(T.sum(gs[0] * i), grad_dtype(step))]
 
 
+def standard_draw(node: Apply) -> TensorVariable:
+    """The unit draw behind a uniform, normal or truncated_normal node: the same node with parameters
+    (0, 1). It reads the same state, so it has the same bits: u, or z, exactly (spec/random.md)."""
+    from refspec.ops import make_node
+
+    assert isinstance(node.params, RandomParams)
+    state, size = node.inputs[:2]
+    zero, one = (T.constant(v, dtype=node.params.dtype) for v in (0, 1))
+    return tv(make_node(Op.RANDOM, [state, size, zero, one], node.params).outputs[1])
+
+
+def choice_indices(node: Apply) -> TensorVariable:
+    """The positions a choice from a vector picks: the same draw from range(len(a)) (same bits)."""
+    from dataclasses import replace
+
+    from refspec.ops import make_node
+
+    assert isinstance(node.params, RandomParams)
+    state, size, a, *p = node.inputs
+    k = T.shape(a)[0]
+    return tv(make_node(Op.RANDOM, [state, size, k, *p], replace(node.params, dtype="int64")).outputs[1])
+
+
+def _param_grad(g: TensorVariable, x: Variable) -> Grad:
+    """A parameter's share of ``g`` (shaped like the draw): summed back to its shape; ZERO for an
+    integer parameter."""
+    if not is_float(x.dtype):
+        return ZERO
+    return T.cast(T.sum_to(g, T.shape(x)), grad_dtype(x))
+
+
+def _random(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
+    """Reparameterization (spec/random.md): uniform = low + (high - low) * u gives d/dlow = 1 - u and
+    d/dhigh = u; normal and truncated_normal = avg + std * z give 1 and z; choice from a vector a
+    sends g to the chosen positions of a. Every other parameter, and every parameter of a discrete
+    draw, gets ZERO (the value is piecewise constant in it); the state gets ZERO, the size None."""
+    assert isinstance(node.params, RandomParams)
+    dist = node.params.distribution
+    args = node.inputs[2:]
+    g = gs[1]
+    head: list[Grad] = [ZERO, None]
+    if dist == "uniform":
+        u = standard_draw(node)
+        return head + [_param_grad(g * (1 - u), args[0]), _param_grad(g * u, args[1])]
+    if dist in ("normal", "truncated_normal"):
+        z = standard_draw(node)
+        return head + [_param_grad(g, args[0]), _param_grad(g * z, args[1])]
+    if dist == "choice" and args[0].ndim == 1:
+        a = tv(args[0])
+        if not is_float(a.dtype):
+            return head + [ZERO for _ in args]
+        idx = choice_indices(node)
+        ga = T.inc_subtensor(T.zeros_like(a)[T.flatten(idx)], T.flatten(T.cast(g, a.dtype)))
+        return head + [ga] + [ZERO for _ in args[1:]]
+    return head + [ZERO for _ in args]
+
+
 def _null(reason: str) -> Rule:
     def rule(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         return [NullGrad(f"{node.op.value}: {reason}") for _ in node.inputs]
@@ -387,6 +445,7 @@ VJP: dict[Op, Rule] = {
     Op.IFELSE: _ifelse,
     Op.PRINT: _identity,
     Op.SCAN: scan_vjp,
+    Op.RANDOM: _random,
 }
 
 # complex-valued autodiff is not defined yet (spec/autodiff.md)

@@ -165,9 +165,7 @@ def _updated_by_loops(roots: Sequence[Variable]) -> set[int]:
     found: set[int] = set()
     for node in toposort(roots):
         if isinstance(node.params, ScanParams):
-            others = node.inputs[len(node.inputs) - (len(node.params.inner_inputs)
-                                                     - sum(len(t) for t in node.params.seq_taps)
-                                                     - sum(len(t) for t in node.params.out_taps)):]
+            others = node.params.split_outer(node.inputs)[3]
             found.update(id(others[p]) for p in node.params.shared_outer_positions)
     return found
 

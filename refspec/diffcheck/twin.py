@@ -2,7 +2,8 @@
 
 Numerical differentiation of a float32 graph in float32 drowns in rounding; gradient checks difference
 the float64 twin instead (spec/numerics.md). Types are re-inferred node by node, narrowing casts
-become float64 casts, and shared variables become float64 constants of their current values.
+become float64 casts, and shared variables become float64 constants of their current values. A random
+draw keeps its dtype (its bits depend on it); only the values computed from it are widened.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from refspec.ast import Constant, SharedVariable, TensorType, Variable, toposort
 from refspec.dtypes import is_float
 from refspec.ops import make_node
 from refspec.params import CastParams, DTypeParams, Params
-from refspec.tensor.basic import constant
+from refspec.tensor.basic import cast, constant
 
 
 def _wide(dtype: str) -> str:
@@ -55,7 +56,13 @@ def float64_twin(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> tup
 
     for node in toposort(outputs):
         args = [leaf(v) for v in node.inputs]
-        clone = make_node(node.op, args, _wide_params(node.params))
+        if node.op.value == "random":
+            # a draw's bits depend on its dtype: the twin keeps the original draw, its float
+            # parameters cast back to their dtypes (its output is widened where it is used)
+            args = [cast(a, v.dtype) if a.dtype != v.dtype else a for a, v in zip(args, node.inputs)]
+            clone = make_node(node.op, args, node.params)
+        else:
+            clone = make_node(node.op, args, _wide_params(node.params))
         for old, new in zip(node.outputs, clone.outputs):
             memo[id(old)] = new
     return [leaf(v) for v in outputs], new_inputs

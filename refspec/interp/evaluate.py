@@ -36,11 +36,10 @@ def _needed(node: Apply, values: Mapping[Variable, Array]) -> list[Variable]:
 
 
 def _run(node: Apply, args: Sequence[Array]) -> tuple[Array, ...]:
-    shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in args)
     try:
-        with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, not warnings
-            outs = REFERENCE[node.op](node.params, *args)
+        outs = REFERENCE[node.op](node.params, *args)
     except Exception as exc:
+        shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in args)
         message = f"{exc}\n  in {describe(node)}\n  inputs: {shapes}"
         try:
             enriched = type(exc)(message)
@@ -49,7 +48,7 @@ def _run(node: Apply, args: Sequence[Array]) -> tuple[Array, ...]:
             raise
         raise enriched from exc
     for var, value in zip(node.outputs, outs):
-        if value.dtype.name != var.type.dtype or not var.type.accepts_shape(value.shape):
+        if value.dtype != var.type.np_dtype or not var.type.accepts_shape(value.shape):
             raise InternalTypeError(
                 f"{describe(node)} returned {value.dtype}{list(value.shape)} for type {var.type}"
             )
@@ -59,6 +58,11 @@ def _run(node: Apply, args: Sequence[Array]) -> tuple[Array, ...]:
 def evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
     """Values of ``outputs`` given values for the graph's inputs (shared variables read their
     container unless ``env`` overrides them). Results may alias ``env``'s arrays; callers copy."""
+    with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, not warnings
+        return _evaluate(outputs, env)
+
+
+def _evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
     values: dict[Variable, Array] = dict(env)
     stack = list(reversed(outputs))
     while stack:

@@ -14,6 +14,7 @@ import scipy.special as sp
 
 from refspec.ast import Array, Op
 from refspec.dtypes import float_upgrade
+from refspec.interp.random import draw
 from refspec.params import (
     SYM,
     ArrayIndex,
@@ -29,6 +30,7 @@ from refspec.params import (
     NdimParams,
     Params,
     PrintParams,
+    RandomParams,
     ReduceParams,
     ScalarIndex,
     ScanParams,
@@ -108,7 +110,11 @@ def _switch(params: Params, cond: Array, a: Array, b: Array) -> tuple[Array, ...
 
 
 def _clip(params: Params, x: Array, lo: Array, hi: Array) -> tuple[Array, ...]:
-    # maximum then minimum: NaN propagates, and lo > hi gives hi (as numpy.clip)
+    # in the dtype of all three together (as numpy.clip: uint16, int8, float16 -> float32, which
+    # maximum then minimum pairwise would make float64); then maximum then minimum: NaN propagates,
+    # and lo > hi gives hi (as numpy.clip)
+    dtype = np.result_type(x, lo, hi)
+    x, lo, hi = (v.astype(dtype, copy=False) for v in (x, lo, hi))
     return (_arr(np.minimum(np.maximum(x, lo), hi)),)
 
 
@@ -314,6 +320,12 @@ def _print(params: Params, x: Array) -> tuple[Array, ...]:
     return (x,)
 
 
+def _random(params: Params, state: Array, size: Array, *args: Array) -> tuple[Array, ...]:
+    """(next state, value): refspec/interp/random.py is the generator, spec/random.md its text."""
+    assert isinstance(params, RandomParams)
+    return draw(params.distribution, params.dtype, params.replace, state, size, *args)
+
+
 _UFUNCS: dict[Op, NumpyFn] = {
     Op.NEG: np.negative, Op.ABS: np.absolute, Op.SQR: np.square, Op.SIGN: np.sign,
     Op.FLOOR: np.floor, Op.CEIL: np.ceil, Op.TRUNC: np.trunc,
@@ -373,6 +385,7 @@ REFERENCE: dict[Op, Impl] = {
     Op.IFELSE: _ifelse,
     Op.SCAN: _scan,
     Op.PRINT: _print,
+    Op.RANDOM: _random,
 }
 
 assert set(REFERENCE) == set(Op), f"ops without a reference: {set(Op) - set(REFERENCE)}"

@@ -17,7 +17,15 @@ from refspec.params import ScanParams
 
 
 def _window(taps: tuple[int, ...]) -> tuple[int, int]:
-    return min(taps), max(taps)
+    """The lowest and highest tap of a sequence's window, which always includes tap 0 (Theano)."""
+    return min(min(taps), 0), max(max(taps), 0)
+
+
+def _offset(tap: int, lo: int, hi: int, go_backwards: bool) -> int:
+    """Step t reads entry t + offset of the sequence (of the reversed sequence with go_backwards): the
+    current position c walks over -lo .. len-1-hi (backwards with go_backwards) and tap k reads the
+    original sequence's entry c + k, so taps keep their direction in time."""
+    return hi - tap if go_backwards else tap - lo
 
 
 def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Array, ...]:
@@ -53,7 +61,7 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Ar
         else:
             if init.shape[0] < depth:
                 raise ValueError(f"scan: taps {list(taps)} need {depth} initial entries, got {init.shape[0]}")
-            histories.append(list(init[init.shape[0] - depth:]))
+            histories.append(list(init[:depth]))  # the first `depth` entries, as in Theano
     outputs: list[list[Array]] = [[] for _ in params.out_taps]
     n_shared = len(params.shared_outer_positions)
     shared_now = [others[p] for p in params.shared_outer_positions]
@@ -67,9 +75,9 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Ar
         env: dict[Variable, Array] = {}
         k = 0
         for seq, taps in zip(seqs, params.seq_taps):
-            lo, _ = _window(taps)
+            lo, hi = _window(taps)
             for tap in taps:
-                env[inner[k]] = seq[t + tap - lo]
+                env[inner[k]] = seq[t + _offset(tap, lo, hi, params.go_backwards)]
                 k += 1
         for history, taps in zip(histories, params.out_taps):
             for tap in taps:

@@ -328,6 +328,10 @@ from refspec.tensor.var import TensorConstant as TensorConstant
 from refspec.tensor.var import TensorSharedVariable as TensorSharedVariable
 from refspec.tensor.var import TensorVariable as TensorVariable
 
+# random streams (theano.tensor.shared_randomstreams, theano.tensor.raw_random) build on the above
+from refspec.tensor import raw_random as raw_random  # noqa: E402
+from refspec.tensor import shared_randomstreams as shared_randomstreams  # noqa: E402
+
 # gradients are re-exported last: refspec.autodiff builds on everything above
 from refspec.autodiff import Lop as Lop  # noqa: E402
 from refspec.autodiff import Rop as Rop  # noqa: E402
@@ -573,6 +577,7 @@ __all__ = [
     "shape_padleft",
     "shape_padright",
     "shared",
+    "shared_randomstreams",
     "sigmoid",
     "sign",
     "sin",

@@ -199,9 +199,10 @@ def scan(
     known = {id(p) for p in tap_placeholders} | {id(p) for p in ns_placeholders}
     captured = [v for v in graph_inputs(replaced) if id(v) not in known and not isinstance(v, Constant)]
     captured += [s for s in update_targets if all(s is not c for c in captured)]
-    if strict:
+    if strict:  # as in Theano, strict is about shared variables; other outer variables are captured
         listed = {id(v) for v in non_seqs}
-        missing = [v for v in captured if id(v) not in listed]
+        listed |= {id(v) for v in update_targets}  # shared variables fn updates need not be listed
+        missing = [v for v in captured if id(v) not in listed and isinstance(v, SharedVariable)]
         if missing:
             raise MissingInputError(
                 f"scan(strict=True): fn uses {missing[0]} ({missing[0].type}), which is not in non_sequences"
@@ -255,7 +256,7 @@ def _n_steps(n_steps: Operand | None, seqs: list[tuple[TensorVariable, tuple[int
         return cast(steps, "int64")
     if not seqs:
         raise ValueError("scan: give sequences or n_steps")
-    lengths = [s.shape[0] - (max(taps) - min(taps)) for s, taps in seqs]
+    lengths = [s.shape[0] - (max(max(taps), 0) - min(min(taps), 0)) for s, taps in seqs]  # windows include tap 0
     return lengths[0] if len(lengths) == 1 else min_(stack(lengths))
 
 

@@ -87,7 +87,9 @@ def arrays(dtype: str, shape: Sequence[int], elems: st.SearchStrategy[Any]) -> s
     return hnp.arrays(np.dtype(dtype), tuple(shape), elements=elems)
 
 
-def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 4) -> st.SearchStrategy[tuple[int, ...]]:
+def shapes(
+    min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 4
+) -> st.SearchStrategy[tuple[int, ...]]:
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 

@@ -17,7 +17,9 @@ import refspec.tensor as T
 from refspec.ast import Op, toposort
 from refspec.tensor.var import TensorVariable
 
-from .strategies import ALL, Array, arrays, assert_same, broadcastable_to, check_type, elements, run, shapes, symbolic
+from .strategies import (
+    ALL, Array, arrays, assert_same, broadcastable_to, check_type, elements, run, shapes, symbolic,
+)
 
 INDEXING_OPS = frozenset({Op.SUBTENSOR, Op.INC_SUBTENSOR})
 
@@ -54,7 +56,9 @@ class Index:
 
     def array(self, data: st.DataObject, value: Array) -> Any:
         """An index array: a constant (list or ndarray) or a symbolic tensor fed ``value``."""
-        how = data.draw(st.sampled_from(["list", "ndarray", "symbolic"]), label="array index as")
+        # (an empty array's tolist() loses its shape and its dtype: lists only for nonempty ones)
+        ways = ["list", "ndarray", "symbolic"] if value.size else ["ndarray", "symbolic"]
+        how = data.draw(st.sampled_from(ways), label="array index as")
         if how == "list":
             return value.tolist()
         if how == "ndarray":
@@ -104,7 +108,7 @@ def draw_advanced(data: st.DataObject, shape: tuple[int, ...]) -> Index:
         if axis in adv_axes and n > 0:
             dtype = data.draw(st.sampled_from(INDEX_DTYPES))
             lo = 0 if dtype.startswith("u") else -n
-            ishape = data.draw(hnp.broadcastable_shapes(common, min_dims=1, max_dims=len(common), min_side=0))
+            ishape = data.draw(broadcastable_to(common).filter(len))
             value = data.draw(arrays(dtype, ishape, st.integers(lo, n - 1)))
             index.add(index.array(data, value), value)
         else:
