@@ -1,7 +1,7 @@
 """The Theano API surface that Theano code relies on (../shared/THEANO_API.md, sections 1-3).
 
-Everything here except scan, random streams and gradients belongs to issue 2; those three are
-later issues and appear only as skipped tests naming the issue (3: gradients, 4: scan and random).
+Module paths, names and object behaviour, including gradients (issue 3), scan and random streams
+(issue 4).
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from tests.budget import budget
 
 import refspec as theano
 import refspec.tensor as T
@@ -36,7 +37,7 @@ Array = np.ndarray[Any, Any]
 Fun = Callable[..., TensorVariable]
 Example = tuple[Fun, list[Array]]  # a graph builder and the point (one array per symbolic input)
 
-SETTINGS = settings(derandomize=True, max_examples=20, deadline=None, database=None)
+SETTINGS = budget(20)
 DTYPES = ("float64", "float32")
 
 
@@ -602,7 +603,7 @@ ZERO_OPS = {case[0] for case in ZERO_CASES}
 def test_gradient_exactly_zero(case: tuple[Op, Fun, Sequence[str], float, float, int]) -> None:
     op, fn, dtypes, lo, hi, ndim = case
 
-    @settings(derandomize=True, max_examples=4, deadline=None, database=None)
+    @budget(4)
     @given(st.sampled_from(list(dtypes)), st.data())
     def check(dtype: str, data: st.DataObject) -> None:
         shape = data.draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=1, max_side=3))
@@ -716,7 +717,7 @@ def _graphs(draw: st.DrawFn) -> Example:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_generated_graphs(dtype: str) -> None:
-    @settings(derandomize=True, max_examples=40, deadline=None, database=None)
+    @budget(40)
     @given(_graphs())
     def check(example: Example) -> None:
         fun, points = example

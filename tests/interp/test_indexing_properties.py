@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from tests.budget import budget
 
 import refspec.tensor as T
 from refspec.ast import Op, toposort
@@ -23,10 +24,7 @@ from .strategies import (
 
 INDEXING_OPS = frozenset({Op.SUBTENSOR, Op.INC_SUBTENSOR})
 
-SETTINGS = settings(
-    derandomize=True, max_examples=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+SETTINGS = settings(budget(25), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 INDEX_DTYPES = ("int8", "int16", "int32", "int64", "uint8")
 

@@ -28,6 +28,7 @@ import scipy.special as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from tests.budget import budget
 
 import refspec
 import refspec.tensor as T
@@ -55,10 +56,7 @@ from .strategies import (
 )
 from .test_indexing_properties import INDEXING_OPS
 
-SETTINGS = settings(
-    derandomize=True, max_examples=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+SETTINGS = settings(budget(25), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 # ops defined on real numbers only: complex inputs are rejected when the graph is built (spec/types.md)
 REAL_ONLY = frozenset({

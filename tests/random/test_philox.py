@@ -8,14 +8,15 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from tests.budget import budget
 
 import refspec as theano
 from refspec.interp import random as R
 from refspec.tensor import raw_random
 
-SETTINGS = settings(derandomize=True, max_examples=40, deadline=None, database=None)
+SETTINGS = budget(40)
 WORD = st.integers(0, 2**32 - 1)
 
 # Random123 kat_vectors, philox4x32 with 10 rounds: (counter, key, output)

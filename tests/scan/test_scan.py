@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from tests.budget import budget
 
 import refspec as theano
 import refspec.tensor as T
@@ -24,7 +25,7 @@ from refspec.errors import MissingInputError
 from refspec.scan_module import OrderedUpdates, until
 
 Array = np.ndarray[Any, Any]
-SETTINGS = settings(derandomize=True, max_examples=40, deadline=None, database=None)
+SETTINGS = budget(40)
 
 
 def rng(seed: int = 0) -> np.random.Generator:
