@@ -13,9 +13,12 @@ applies the inner function's VJP (built once, symbolically) to those.
 from __future__ import annotations
 
 import refspec.tensor as T
-from refspec.ast import Apply, Variable, clone_replace
+from dataclasses import replace
+
+from refspec.ast import Apply, Op, Variable, clone_replace
 from refspec.autodiff.cotangent import Grad, NullGrad, grad_dtype, tv
 from refspec.dtypes import is_complex, is_float
+from refspec.ops import make_node
 from refspec.params import ScanParams
 from refspec.tensor.scan import scan
 from refspec.tensor.var import TensorVariable
@@ -70,16 +73,66 @@ def _undefined(node: Apply, why: NullGrad) -> list[Grad]:
     return out
 
 
+def _as_outputs(node: Apply) -> Apply:
+    """The same loop with every updated shared variable turned into an ordinary fed-back output
+    (tap -1, initial value the shared variable's): outputs are the original ones, then one stacked
+    sequence of values per shared variable, whose last entry is the value the update commits. The
+    gradient rules then need no special case, and see each step's value (e.g. a random state)."""
+    p = node.params
+    assert isinstance(p, ScanParams)
+    steps, seqs, inits, others = p.split_outer(node.inputs)
+    n_taps = sum(len(t) for t in p.seq_taps) + sum(len(t) for t in p.out_taps)
+    inner_others = list(p.inner_inputs[n_taps:])
+    moved = list(p.shared_outer_positions)
+    kept = [j for j in range(len(others)) if j not in moved]
+    params = replace(
+        p,
+        inner_inputs=(*p.inner_inputs[:n_taps], *[inner_others[j] for j in moved],
+                      *[inner_others[j] for j in kept]),
+        out_taps=(*p.out_taps, *[(-1,)] * len(moved)),
+        shared_outer_positions=(),
+    )
+    inputs = [steps, *seqs, *inits, *[others[j] for j in moved], *[others[j] for j in kept]]
+    return make_node(Op.SCAN, inputs, params)
+
+
+def _from_outputs(node: Apply, converted: Apply, grads: list[Grad]) -> list[Grad]:
+    """Map the converted loop's input gradients back to the original node's inputs."""
+    p = node.params
+    assert isinstance(p, ScanParams)
+    _, seqs, inits, others = p.split_outer(node.inputs)
+    moved = list(p.shared_outer_positions)
+    kept = [j for j in range(len(others)) if j not in moved]
+    head = 1 + len(seqs) + len(inits)
+    out: list[Grad] = list(grads[:head]) + [None] * len(others)
+    for k, j in enumerate(moved + kept):
+        out[head + j] = grads[head + k]
+    return out
+
+
+def _final_cotangents(node: Apply, converted: Apply, gs: list[TensorVariable]) -> list[TensorVariable]:
+    """Cotangents for the converted loop's outputs: the final shared values' cotangents go to the
+    last entry of each shared variable's sequence."""
+    p = node.params
+    assert isinstance(p, ScanParams)
+    n_out = len(p.out_taps)
+    out = list(gs[:n_out])
+    for g, seq in zip(gs[n_out:], converted.outputs[n_out:]):
+        zeros = T.zeros_like(tv(seq), dtype=grad_dtype(seq))
+        out.append(T.set_subtensor(zeros[-1], T.cast(g, zeros.dtype)))
+    return out
+
+
 def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     from refspec.autodiff.reverse import backprop  # reverse mode uses this table: import at call time
 
+    p0 = node.params
+    assert isinstance(p0, ScanParams)
+    if p0.shared_outer_positions:
+        converted = _as_outputs(node)
+        return _from_outputs(node, converted, scan_vjp(converted, _final_cotangents(node, converted, gs)))
     L = _Layout(node)
     p = L.p
-    if p.shared_outer_positions:
-        # the backward loop would need each step's value of the shared variable (e.g. a random
-        # state inside the loop); scan does not record them yet
-        reason = "scan: gradients through a loop that updates shared variables are not supported yet"
-        return _undefined(node, NullGrad(reason))
 
     # the inner function's VJP, built once with placeholder cotangents for its outputs
     out_cts = [T.TensorType(grad_dtype(o), shape=o.type.shape)() for o in p.inner_outputs[:L.n_out]]
@@ -196,12 +249,24 @@ def scan_jvp(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariabl
     from refspec.autodiff.forward import propagate  # forward mode uses this table: import at call time
     from refspec.tensor.scan import until
 
-    L = _Layout(node)
-    p = L.p
     if all(t is None for t in ts[1:]):
         return [None for _ in node.outputs]
-    if p.shared_outer_positions:
-        raise NotImplementedError("forward mode through a scan that updates shared variables is not supported yet")
+    p0 = node.params
+    assert isinstance(p0, ScanParams)
+    if p0.shared_outer_positions:
+        # the same loop with shared variables as outputs; a final value's tangent is its last step's
+        converted = _as_outputs(node)
+        _, seqs0, inits0, others0 = p0.split_outer(node.inputs)
+        moved = list(p0.shared_outer_positions)
+        kept = [j for j in range(len(others0)) if j not in moved]
+        head = 1 + len(seqs0) + len(inits0)
+        reordered = ts[:head] + [ts[head + j] for j in moved] + [ts[head + j] for j in kept]
+        tangents = scan_jvp(converted, reordered)
+        n_out = len(p0.out_taps)
+        finals = [None if t is None else t[-1] for t in tangents[n_out:]]
+        return tangents[:n_out] + finals
+    L = _Layout(node)
+    p = L.p
     rest = ts[1:]
     seq_t = [t if t is not None else T.zeros_like(s) for s, t in zip(L.seqs, rest[:L.n_seqs])]
     init_t = [t if t is not None else T.zeros_like(i)

@@ -1,7 +1,7 @@
 """Gradients through scan (spec/scan.md, "Gradients"): verify_grad (directional central differences in
 reverse mode, and the Rop/Lop inner-product test for forward mode) through an RNN, taps, until,
 go_backwards, nested scans and captured variables; truncate_gradient against a hand-derived truncated
-gradient; the NullTypeGradError for loops that update shared variables."""
+gradient; loops that update shared variables (random states included)."""
 
 from __future__ import annotations
 
@@ -296,20 +296,57 @@ def test_truncate_gradient_of_a_map() -> None:
     np.testing.assert_array_equal(T.grad(out.sum(), x).eval({x: [1.0, 2.0, 3.0]}), [0.0, 4.0, 6.0])
 
 
-# ---------------------------------------------------------------- not supported
+# ---------------------------------------------------------------- loops that update shared variables
 
 
-def test_shared_updates_in_loop_have_no_gradient() -> None:
-    s = theano.shared(1.0, name="s")
+def test_gradient_through_a_float_shared_update() -> None:
+    # s doubles every step: hs[t] = x[t] * 2**t * s0
+    s = theano.shared(1.5, name="s")
     x = T.dvector("x")
     hs, updates = theano.scan(lambda a: (a * s, {s: s * 2}), sequences=x)
-    with pytest.raises(NullTypeGradError, match="not supported yet"):
-        T.grad(hs.sum(), x)
+    gx, gs = T.grad(hs.sum(), [x, s])
+    f = theano.function([x], [gx, gs], no_default_updates=True)
+    got_x, got_s = f([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(got_x, [1.5, 3.0, 6.0])
+    np.testing.assert_allclose(got_s, 1.0 + 2.0 * 2 + 3.0 * 4)
+    # the final value of s depends on s0 too: d s_T / d s0 = 2**T
+    assert T.grad(updates[s], s).eval({x: [1.0, 2.0, 3.0]}) == 8.0
+
+
+def test_gradient_through_an_integer_default_update() -> None:
     counter = theano.shared(np.int64(0), name="counter")
     counter.default_update = counter + 1
-    hs2, _ = theano.scan(lambda a: a * T.cast(counter, "float64"), sequences=x)
-    with pytest.raises(NullTypeGradError, match="not supported yet"):
-        T.grad(hs2.sum(), x)
+    x = T.dvector("x")
+    hs, _ = theano.scan(lambda a: a * T.cast(counter, "float64"), sequences=x)  # a * t
+    np.testing.assert_allclose(T.grad(hs.sum(), x).eval({x: [5.0, 5.0, 5.0]}), [0.0, 1.0, 2.0])
+
+
+def test_gradient_through_random_draws_in_a_loop() -> None:
+    from refspec.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(seed=7)
+    x = T.dmatrix("x")
+    keep = srng.binomial((3,), p=0.5, dtype="float64")
+
+    def step(row: T.TensorVariable) -> tuple[T.TensorVariable, T.TensorVariable]:
+        mask = srng.binomial((3,), p=0.5, dtype="float64")
+        return row * mask, mask
+
+    (dropped, masks), updates = theano.scan(step, sequences=x)
+    g = T.grad(dropped.sum(), x)
+    f = theano.function([x], [g, masks], updates=updates)
+    got, drawn = f(np.ones((4, 3)))
+    np.testing.assert_array_equal(got, drawn)  # the gradient sees each step's own draw
+    assert keep is not None
+
+
+def test_verify_grad_through_a_shared_update() -> None:
+    def fun(x: T.TensorVariable) -> T.TensorVariable:
+        s = theano.shared(0.5, name="s")
+        hs, _ = theano.scan(lambda a: (T.sin(a * s), {s: s + 0.25}), sequences=x)
+        return hs
+
+    verify_grad(fun, [np.array([0.3, -1.2, 0.7, 2.0])], rng=np.random.default_rng(3))
 
 
 def test_n_steps_is_not_differentiable() -> None:
