@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -100,6 +101,13 @@ def debugprint(
 
     for r in roots:
         walk(r, 0)
+
+
+def debugprint_text(obj: object, depth: int | None = None) -> str:
+    """What ``debugprint`` prints, as a string."""
+    buffer = io.StringIO()
+    debugprint(obj, depth=depth, file=buffer)
+    return buffer.getvalue().rstrip("\n")
 
 
 def _letters(n: int) -> str:

@@ -316,7 +316,9 @@ def _inc_subtensor(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         owner = T.set_subtensor(_reindex(T.zeros_like(x, dtype="int64") - 1, node.params, idx), ids)
         won = T.eq(_reindex(owner, node.params, idx), ids)
         gy = T.switch(won, g_sel, T.zeros_like(g_sel))
-    gy_shaped = T.sum_to(gy, T.shape(y)) if gy.ndim != y.ndim or y.type.shape != gy.type.shape else gy
+    # y may broadcast into the selection at run time wherever its length is not static
+    same = gy.ndim == y.ndim and y.type.shape == gy.type.shape and None not in y.type.shape
+    gy_shaped = gy if same else T.sum_to(gy, T.shape(y))
     return [T.cast(gx, grad_dtype(x)), T.cast(gy_shaped, grad_dtype(y))] + [None] * len(idx)
 
 

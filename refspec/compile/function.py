@@ -15,6 +15,7 @@ from refspec.ast import Array, Container, SharedVariable, Variable, clone_replac
 from refspec.compile.mode import resolve_mode
 from refspec.compile.program import InputSpec, Program, build_program
 from refspec.errors import UpdateError
+from refspec.fast.cpu.pipeline import FastRunner
 from refspec.interp.function import run_reference
 from refspec.values import filter_value
 
@@ -76,9 +77,13 @@ class Function:
         self.name = name
         self.allow_input_downcast = allow_input_downcast
         self._runner: Runner = run_reference
-        self.maker = FunctionMaker(
-            FunctionGraph([s.variable for s in program.inputs], list(program.outputs)), mode
-        )
+        self._fast: FastRunner | None = None
+        outputs = list(program.outputs)
+        if mode == "FAST_RUN":
+            self._fast = FastRunner.build(self._roots(), [s.variable for s in program.inputs])
+            self._runner = self._fast
+            outputs = self._fast.optimized[:len(outputs)]
+        self.maker = FunctionMaker(FunctionGraph([s.variable for s in program.inputs], outputs), mode)
         self.value = _ContainerView(self, as_values=True)
         self.container = _ContainerView(self, as_values=False)
 
@@ -150,12 +155,23 @@ class Function:
         return f"function {self.name!r}" if self.name else "function"
 
     # -- the call --
+    def _roots(self) -> list[Variable]:
+        """What a call computes: the outputs, the shared updates, the In(update=) values."""
+        p = self.program
+        return p.outputs + [e for _, e in p.updates] + [s.update for s in p.inputs if s.update is not None]
+
+    def report(self) -> str:
+        """How this function runs: the rewritten graph, the rewrites applied, what is generated code
+        and what runs on the reference."""
+        if self._fast is not None:
+            return self._fast.report()
+        return f"mode {self.mode}: every node runs on the reference interpreter"
+
     def __call__(self, *args: object, **kwargs: object) -> Result:
         env = self._bind(args, kwargs)
         p = self.program
         in_updates = [s for s in p.inputs if s.update is not None]
-        roots = p.outputs + [e for _, e in p.updates] + [s.update for s in in_updates if s.update is not None]
-        values = self._runner(roots, env)
+        values = self._runner(self._roots(), env)
         n_out = len(p.outputs)
         outs = [v if borrow else np.array(v, copy=True) for v, borrow in zip(values[:n_out], p.output_borrow)]
         new_shared = values[n_out:n_out + len(p.updates)]

@@ -1,4 +1,5 @@
-"""Execution modes. Until the fast CPU path lands, every mode runs the reference interpreter."""
+"""Execution modes: FAST_RUN (the default: rewritten, generated code), REFERENCE (alias FAST_COMPILE:
+the interpreter, no rewrites); DIFFCHECK (alias DebugMode) runs the reference until diffcheck lands."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Mode:
 def resolve_mode(mode: object) -> str:
     """The canonical mode name for a mode argument (None, a name, or a ``Mode``)."""
     if mode is None:
-        return "FAST_RUN"
+        from refspec.config import config
+
+        return MODES[config.mode]
     if isinstance(mode, Mode):
         return mode.name
     if isinstance(mode, str) and mode in MODES:

@@ -154,7 +154,9 @@ def _parse_givens(givens: object, inputs: Sequence[InputSpec]) -> list[tuple[Var
     if len(keys) != len(out):
         raise GivensError("a variable is replaced twice in givens")
     for old, repl in out:
-        chained = [v for v in graph_inputs([repl]) if id(v) in keys and v is not old]
+        # every variable of the replacement's graph, not only its roots: a key may be an expression
+        used = [repl] + [v for node in toposort([repl]) for v in node.inputs]
+        chained = [v for v in used if id(v) in keys and v is not old]
         if chained:
             raise GivensError(f"the given for {old} uses {chained[0]}, which givens also replace; "
                               "givens are substituted simultaneously, not chained (spec/function.md)")

@@ -42,10 +42,12 @@ def _run(node: Apply, args: Sequence[Array]) -> tuple[Array, ...]:
         shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in args)
         message = f"{exc}\n  in {describe(node)}\n  inputs: {shapes}"
         try:
-            enriched = type(exc)(message)
-        except Exception:
+            enriched: Exception | None = type(exc)(message)
+        except Exception:  # a constructor that takes other arguments: keep the original error
+            enriched = None
+        if enriched is None:
             exc.add_note(message)
-            raise
+            raise  # re-raises exc (a bare raise inside the except above would raise the constructor's error)
         raise enriched from exc
     for var, value in zip(node.outputs, outs):
         if value.dtype != var.type.np_dtype or not var.type.accepts_shape(value.shape):

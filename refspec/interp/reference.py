@@ -326,7 +326,7 @@ def _random(params: Params, state: Array, size: Array, *args: Array) -> tuple[Ar
     return draw(params.distribution, params.dtype, params.replace, state, size, *args)
 
 
-_UFUNCS: dict[Op, NumpyFn] = {
+PLAIN_NUMPY: dict[Op, NumpyFn] = {
     Op.NEG: np.negative, Op.ABS: np.absolute, Op.SQR: np.square, Op.SIGN: np.sign,
     Op.FLOOR: np.floor, Op.CEIL: np.ceil, Op.TRUNC: np.trunc,
     Op.INVERT: np.invert, Op.ISNAN: np.isnan, Op.ISINF: np.isinf, Op.CONJ: np.conjugate,
@@ -338,7 +338,7 @@ _UFUNCS: dict[Op, NumpyFn] = {
     Op.XOR: np.bitwise_xor, Op.DOT: np.dot,
 }
 
-_FLOAT_FUNCTIONS: dict[Op, NumpyFn] = {
+FLOAT_NUMPY: dict[Op, NumpyFn] = {
     Op.EXP: np.exp, Op.EXP2: np.exp2, Op.EXPM1: np.expm1, Op.LOG: np.log, Op.LOG2: np.log2,
     Op.LOG10: np.log10, Op.LOG1P: np.log1p, Op.SQRT: np.sqrt, Op.SIN: np.sin, Op.COS: np.cos,
     Op.TAN: np.tan, Op.ARCSIN: np.arcsin, Op.ARCCOS: np.arccos, Op.ARCTAN: np.arctan,
@@ -348,8 +348,8 @@ _FLOAT_FUNCTIONS: dict[Op, NumpyFn] = {
 }
 
 REFERENCE: dict[Op, Impl] = {
-    **{op: _plain(fn) for op, fn in _UFUNCS.items()},
-    **{op: _float_fn(fn) for op, fn in _FLOAT_FUNCTIONS.items()},
+    **{op: _plain(fn) for op, fn in PLAIN_NUMPY.items()},
+    **{op: _float_fn(fn) for op, fn in FLOAT_NUMPY.items()},
     Op.ROUND_HALF_EVEN: _round_half_even,
     Op.ROUND_HALF_AWAY: _round_half_away,
     Op.CAST: _cast,

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from refspec.ast import Op
+from refspec.ast import Op, TensorType
 from refspec.ops import make_node
 from refspec.params import IfElseParams
-from refspec.tensor.basic import Operand, as_tensor_variable, cast
+from refspec.tensor.basic import Operand, as_tensor_variable, constant
 from refspec.tensor.var import TensorVariable
+from refspec.values import filter_value
+
+
+def _scalar_like(value: object, other: TensorVariable, which: str) -> TensorVariable:
+    """A Python scalar branch as a constant of the other branch's dtype, converted losslessly (the
+    input-conversion rule: 1.5 for an integer branch, or 1000 for int8, is a TypeError)."""
+    scalar_type = TensorType(other.dtype, shape=())
+    return constant(filter_value(scalar_type, value, f"ifelse {which} branch {value!r}"))
 
 
 def ifelse(
@@ -34,9 +42,9 @@ def ifelse(
             tv, ev = as_tensor_variable(t), as_tensor_variable(e)
         elif tv is None:
             assert ev is not None
-            tv = cast(as_tensor_variable(t), ev.dtype)
+            tv = _scalar_like(t, ev, "then")
         elif ev is None:
-            ev = cast(as_tensor_variable(e), tv.dtype)
+            ev = _scalar_like(e, tv, "else")
         t_vars.append(tv)
         e_vars.append(ev)
     cond = as_tensor_variable(condition)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
+import numpy as np
+
 from refspec.ast import Op
 from refspec.dtypes import is_complex, is_float
 from refspec.ops import apply1
@@ -20,7 +22,7 @@ def normalize_axes(ndim: int, axis: Axis) -> tuple[int, ...] | None:
     """Sorted non-negative axes (None = all); negative axes count from the end, as numpy."""
     if axis is None:
         return None
-    axes = [axis] if isinstance(axis, int) else list(axis)
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
     out: set[int] = set()
     for a in axes:
         if not -ndim <= int(a) < builtins.max(ndim, 1):  # the module's max is the reduction
@@ -40,12 +42,14 @@ def _reduce(op: Op, x: Operand, axis: Axis, keepdims: bool) -> TensorVariable:
 
 def sum(x: Operand, axis: Axis = None, keepdims: bool = False, dtype: str | None = None) -> TensorVariable:  # noqa: A001
     xv = as_tensor_variable(x)
-    return _reduce(Op.SUM, cast(xv, dtype) if dtype else xv, axis, keepdims)
+    total = _reduce(Op.SUM, cast(xv, dtype) if dtype else xv, axis, keepdims)
+    return cast(total, dtype) if dtype else total  # dtype= is the result's dtype, as numpy
 
 
 def prod(x: Operand, axis: Axis = None, keepdims: bool = False, dtype: str | None = None) -> TensorVariable:
     xv = as_tensor_variable(x)
-    return _reduce(Op.PROD, cast(xv, dtype) if dtype else xv, axis, keepdims)
+    total = _reduce(Op.PROD, cast(xv, dtype) if dtype else xv, axis, keepdims)
+    return cast(total, dtype) if dtype else total
 
 
 def max(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable:  # noqa: A001
@@ -68,7 +72,7 @@ def _arg_reduce(op: Op, x: Operand, axis: Axis, keepdims: bool) -> TensorVariabl
     """argmax/argmin over one axis or all; over several axes, as Theano: the reduced axes are moved
     last (in the order given) and flattened, and the index is into that flattened block."""
     xv = as_tensor_variable(x)
-    if axis is None or isinstance(axis, int):
+    if axis is None or isinstance(axis, (int, np.integer)):
         return _reduce(op, xv, axis, keepdims)
     if len(axis) <= 1:
         return _reduce(op, xv, axis[0] if len(axis) else axis, keepdims)

@@ -220,7 +220,8 @@ class _Grid:
 
     def __getitem__(self, key: slice | tuple[slice, ...]) -> list[TensorVariable]:
         slices = key if isinstance(key, tuple) else (key,)
-        ranges = [arange(s.start or 0, s.stop, s.step or 1) for s in slices]
+        ranges = [arange(0 if s.start is None else s.start, s.stop, 1 if s.step is None else s.step)
+                  for s in slices]  # `is None`: bounds may be symbolic (no bool())
         ndim = len(ranges)
         out: list[TensorVariable] = []
         for i, r in enumerate(ranges):

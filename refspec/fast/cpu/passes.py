@@ -1,0 +1,213 @@
+"""The fast path's rewrite tables, in the order the pipeline applies them (spec/numerics.md).
+
+``CANONICALIZE`` preserves values exactly (bit for bit): constant folding through the reference
+table, shape folding, and IEEE-exact algebra (x*1, x/1, x-0, x**1, --x; never x*0 or x+0, which
+are wrong for NaN/inf and -0). ``STABILIZE`` holds the declared *refinements*: rewrites into
+numerically stable forms that may turn the reference's overflow, NaN or lost precision into the
+finite true value; spec/numerics.md lists each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from refspec.ast import EFFECTFUL, LOOPS, RANDOM, Constant, Op, Variable, toposort
+from refspec.fast.cpu.shapes import ShapeOf
+from refspec.interp.reference import REFERENCE
+from refspec.ops import apply1
+from refspec.params import DimShuffleParams, ShapeParams
+from refspec.rewrite import Callback, Pat, PatternMatcher, Rule, const, rebuild, var
+from refspec.tensor.basic import constant
+
+FOLD_LIMIT = 100_000  # elements: larger results stay computations rather than embedded constants
+
+
+def _same_type(new: Variable, old: Variable) -> Variable | None:
+    """``new`` if it can stand for ``old``: same dtype and ndim, static lengths at least as known."""
+    if new.dtype != old.dtype or new.ndim != old.ndim:
+        return None
+    if any(o is not None and n != o for n, o in zip(new.type.shape, old.type.shape)):
+        return None
+    return new
+
+
+def _all_equal(value: float) -> Pat:
+    return const("c", where=lambda c: isinstance(c, Constant) and c.data.size > 0 and bool(np.all(c.data == value)))
+
+
+# -- canonicalize: exact ------------------------------------------------------------------------
+
+
+def _fold(b: dict[str, Variable]) -> Variable | None:
+    """A node whose inputs are all constants becomes a constant, computed by the reference itself."""
+    out = b["_"]
+    node = out.owner
+    if node is None or len(node.outputs) != 1 or not node.inputs:
+        return None
+    if node.op in EFFECTFUL or node.op in LOOPS or node.op in RANDOM:
+        return None
+    if not all(isinstance(v, Constant) for v in node.inputs):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            (value,) = REFERENCE[node.op](node.params, *[v.data for v in node.inputs])  # type: ignore[attr-defined]
+    except Exception:
+        return None  # an error stays a run-time error (and stays lazy under ifelse)
+    if value.size > FOLD_LIMIT:
+        return None
+    return constant(value, dtype=out.dtype)
+
+
+def _fold_shape(b: dict[str, Variable]) -> Variable | None:
+    x = b["x"]
+    if any(s is None for s in x.type.shape):
+        return None
+    return constant(np.array(x.type.shape, dtype=np.int64), dtype="int64")
+
+
+def _keep_x(b: dict[str, Variable]) -> Variable | None:
+    return _same_type(b["x"], b["_"])
+
+
+def _double_dimshuffle(b: dict[str, Variable]) -> Variable | None:
+    outer, inner = b["_"].owner, b["y"].owner
+    assert outer is not None and inner is not None
+    assert isinstance(outer.params, DimShuffleParams) and isinstance(inner.params, DimShuffleParams)
+    order = tuple("x" if d == "x" else inner.params.new_order[int(d)] for d in outer.params.new_order)
+    x = inner.inputs[0]
+    kept = [d for d in order if d != "x"]
+    if not all(x.type.shape[a] == 1 for a in range(x.ndim) if a not in kept):
+        return None
+    if order == tuple(range(x.ndim)):
+        return _same_type(x, b["_"])
+    return apply1(Op.DIMSHUFFLE, [x], DimShuffleParams(order))
+
+
+def _redundant_specify_shape(b: dict[str, Variable]) -> Variable | None:
+    node = b["_"].owner
+    assert node is not None and isinstance(node.params, ShapeParams)
+    x = b["x"]
+    if all(s is None or s == t for s, t in zip(node.params.shape, x.type.shape)):
+        return _same_type(x, b["_"])
+    return None
+
+
+def _second_rule(shape_of: ShapeOf) -> Rule:
+    def rule(b: dict[str, Variable]) -> Variable | None:
+        value = b["v"]
+        if shape_of(value) == shape_of(b["_"]):
+            return _same_type(value, b["_"])
+        return None
+
+    rule.__name__ = "_second_of_same_shape"
+    return Pat(Op.SECOND, (var("m"), var("v"))), rule
+
+
+def _sum_to_rule(shape_of: ShapeOf) -> Rule:
+    def rule(b: dict[str, Variable]) -> Variable | None:
+        g, target = b["g"], b["s"]
+        wanted = shape_of.vector_entries(target)
+        if wanted is not None and shape_of(g) == wanted:
+            return _same_type(g, b["_"])
+        return None
+
+    rule.__name__ = "_sum_to_of_same_shape"
+    return Pat(Op.SUM_TO, (var("g"), var("s"))), rule
+
+
+def canonicalize(shape_of: ShapeOf) -> PatternMatcher:
+    rules: list[Rule] = [
+        (Pat(name="_"), _fold),  # f(constants) -> constant
+        (Pat(Op.SHAPE, (var("x"),)), _fold_shape),  # shape(x) -> constant when static
+        (Pat(Op.MUL, (var("x"), _all_equal(1))), _keep_x),  # x*1 -> x
+        (Pat(Op.MUL, (_all_equal(1), var("x"))), _keep_x),  # 1*x -> x
+        (Pat(Op.TRUE_DIV, (var("x"), _all_equal(1))), _keep_x),  # x/1 -> x
+        (Pat(Op.SUB, (var("x"), _all_equal(0))), _keep_x),  # x-0 -> x (-0 - 0 is -0)
+        (Pat(Op.POW, (var("x"), _all_equal(1))), _keep_x),  # x**1 -> x
+        (Pat(Op.NEG, (Pat(Op.NEG, (var("x"),)),)), _keep_x),  # --x -> x
+        (Pat(Op.DIMSHUFFLE, (Pat(Op.DIMSHUFFLE, name="y"),)), _double_dimshuffle),  # compose
+        (Pat(Op.SPECIFY_SHAPE, (var("x"),)), _redundant_specify_shape),  # known already
+        _sum_to_rule(shape_of),  # sum_to(g, shape(x)) -> g when g provably has x's shape
+        _second_rule(shape_of),  # fill(m, v) -> v when v provably has the result's shape
+    ]
+    return PatternMatcher(rules)
+
+
+# -- stabilize: declared refinements (spec/numerics.md) -----------------------------------------
+
+
+def _neg(x: Variable) -> Variable:
+    return apply1(Op.NEG, [x])
+
+
+def _sigmoid_of_neg(b: dict[str, Variable]) -> Variable | None:
+    return _same_type(apply1(Op.SIGMOID, [_neg(b["u"])]), b["_"])
+
+
+def _sigmoid_neg_z(b: dict[str, Variable]) -> Variable | None:
+    return _same_type(apply1(Op.SIGMOID, [_neg(b["z"])]), b["_"])
+
+
+def _neg_softplus_neg(b: dict[str, Variable]) -> Variable | None:
+    return _same_type(_neg(apply1(Op.SOFTPLUS, [_neg(b["z"])])), b["_"])
+
+
+def _to(op: Op, name: str) -> Callback:
+    """Replace the match by ``op`` applied to the variable bound to ``name``."""
+
+    def rule(b: dict[str, Variable]) -> Variable | None:
+        return _same_type(apply1(op, [b[name]]), b["_"])
+
+    return rule
+
+
+def _log_softmax(b: dict[str, Variable]) -> Variable | None:
+    node = b["s"].owner
+    assert node is not None
+    return _same_type(apply1(Op.LOG_SOFTMAX, [node.inputs[0]], node.params), b["_"])
+
+
+_ONE = _all_equal(1)
+_EXP_U = Pat(Op.EXP, (var("u"),))
+
+STABILIZE = PatternMatcher([
+    (Pat(Op.TRUE_DIV, (_ONE, Pat(Op.ADD, (_ONE, _EXP_U)))), _sigmoid_of_neg),  # 1/(1+exp(u)) -> sigmoid(-u)
+    (Pat(Op.TRUE_DIV, (_ONE, Pat(Op.ADD, (_EXP_U, _ONE)))), _sigmoid_of_neg),  # 1/(exp(u)+1) -> sigmoid(-u)
+    (Pat(Op.SUB, (_ONE, Pat(Op.SIGMOID, (var("z"),)))), _sigmoid_neg_z),  # 1-sigmoid(z) -> sigmoid(-z)
+    (Pat(Op.LOG, (Pat(Op.SIGMOID, (var("z"),)),)), _neg_softplus_neg),  # log(sigmoid(z)) -> -softplus(-z)
+    (Pat(Op.LOG, (Pat(Op.ADD, (_ONE, _EXP_U)),)), _to(Op.SOFTPLUS, "u")),  # log(1+exp(u)) -> softplus(u)
+    (Pat(Op.LOG, (Pat(Op.ADD, (_ONE, var("x"))),)), _to(Op.LOG1P, "x")),  # log(1+x) -> log1p(x)
+    (Pat(Op.LOG, (Pat(Op.ADD, (var("x"), _ONE)),)), _to(Op.LOG1P, "x")),  # log(x+1) -> log1p(x)
+    (Pat(Op.SUB, (_EXP_U, _ONE)), _to(Op.EXPM1, "u")),  # exp(u)-1 -> expm1(u)
+    (Pat(Op.LOG, (Pat(Op.SOFTMAX, name="s"),)), _log_softmax),  # log(softmax(x)) -> log_softmax(x)
+])
+
+
+# -- merge: one node per distinct computation -----------------------------------------------------
+
+
+def merge(roots: Sequence[Variable]) -> list[Variable]:
+    """Common subexpressions become one node (equal op, params and inputs; equal constants).
+    Effectful nodes (Print) are never merged: each prints."""
+    seen: dict[tuple[object, ...], Variable] = {}
+    consts: dict[tuple[object, bytes], Variable] = {}
+    memo: dict[int, Variable] = {}
+    for node in toposort(roots):
+        for v in node.inputs:
+            if isinstance(v, Constant) and id(v) not in memo:
+                memo[id(v)] = consts.setdefault((v.type, v.data.tobytes()), v)
+    new_roots = rebuild(list(roots), memo, lambda v: v)
+    memo2: dict[int, Variable] = {}
+    for node in toposort(new_roots):
+        if node.op in EFFECTFUL or len(node.outputs) != 1:
+            continue
+        inputs = tuple(id(memo2.get(id(v), v)) for v in node.inputs)
+        found = seen.get((node.op, node.params, inputs))
+        if found is None:
+            seen[(node.op, node.params, inputs)] = node.outputs[0]
+        elif found is not node.outputs[0] and found.type == node.outputs[0].type:
+            memo2[id(node.outputs[0])] = found
+    return rebuild(list(new_roots), memo2, lambda v: v) if memo2 else new_roots
+
