@@ -7,11 +7,11 @@ call, and only then commits all updates together; if anything raises, no state c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Union
+from typing import TypeGuard, Union
 
 import numpy as np
 
-from refspec.ast import Array, Container, SharedVariable, Variable, clone_replace
+from refspec.ast import Array, Container, SharedVariable, TensorType, Variable, clone_replace
 from refspec.compile.mode import resolve_mode
 from refspec.compile.program import InputSpec, Program, build_program
 from refspec.errors import UpdateError
@@ -78,11 +78,19 @@ class Function:
         self.allow_input_downcast = allow_input_downcast
         self._runner: Runner = run_reference
         self._fast: FastRunner | None = None
+        self._roots = program.outputs + [e for _, e in program.updates] + [
+            s.update for s in program.inputs if s.update is not None]
+        self._in_updates = [s for s in program.inputs if s.update is not None]
+        # which computed values are fresh arrays nobody else holds (no defensive copy needed)
+        self._fresh = [False] * len(self._roots)
         outputs = list(program.outputs)
         if mode == "FAST_RUN":
-            self._fast = FastRunner.build(self._roots(), [s.variable for s in program.inputs])
+            self._fast = FastRunner.build(self._roots, [s.variable for s in program.inputs])
             self._runner = self._fast
+            self._fresh = self._fast.fresh
             outputs = self._fast.optimized[:len(outputs)]
+        borrowed = list(program.output_borrow) + [False] * (len(self._roots) - len(program.outputs))
+        self._no_copy = [fresh or borrow for fresh, borrow in zip(self._fresh, borrowed)]
         self.maker = FunctionMaker(FunctionGraph([s.variable for s in program.inputs], outputs), mode)
         self.value = _ContainerView(self, as_values=True)
         self.container = _ContainerView(self, as_values=False)
@@ -126,7 +134,7 @@ class Function:
         if len(args) > len(specs):
             raise TypeError(f"{self._title()} takes {len(specs)} arguments, got {len(args)}")
         given: dict[int, object] = dict(enumerate(args))
-        names = self._names()
+        names = self._names() if kwargs else {}
         for key, value in kwargs.items():
             if key not in names:
                 valid = ", ".join(sorted(names)) or "none"
@@ -138,28 +146,31 @@ class Function:
             given[position] = value
         env: dict[Variable, Array] = {}
         for position, spec in enumerate(specs):
-            label = spec.name or spec.variable.name or f"input {position}"
             if position in given:
-                env[spec.variable] = filter_value(
-                    spec.variable.type, given[position], f"{self._title()} argument {label!r}",
-                    allow_downcast=self._downcast(spec), copy=False,
-                )
+                arg = given[position]
+                if _exact(arg, spec.variable.type):
+                    env[spec.variable] = arg
+                else:
+                    env[spec.variable] = filter_value(
+                        spec.variable.type, arg, f"{self._title()} argument {self._label(spec, position)!r}",
+                        allow_downcast=self._downcast(spec), copy=False,
+                    )
             elif spec.container is not None:
                 env[spec.variable] = spec.container.value
             else:
+                label = self._label(spec, position)
                 raise TypeError(f"{self._title()} is missing the required input {label!r} "
                                 f"({spec.variable.type})")
         return env
+
+    @staticmethod
+    def _label(spec: InputSpec, position: int) -> str:
+        return spec.name or spec.variable.name or f"input {position}"
 
     def _title(self) -> str:
         return f"function {self.name!r}" if self.name else "function"
 
     # -- the call --
-    def _roots(self) -> list[Variable]:
-        """What a call computes: the outputs, the shared updates, the In(update=) values."""
-        p = self.program
-        return p.outputs + [e for _, e in p.updates] + [s.update for s in p.inputs if s.update is not None]
-
     def report(self) -> str:
         """How this function runs: the rewritten graph, the rewrites applied, what is generated code
         and what runs on the reference."""
@@ -170,10 +181,12 @@ class Function:
     def __call__(self, *args: object, **kwargs: object) -> Result:
         env = self._bind(args, kwargs)
         p = self.program
-        in_updates = [s for s in p.inputs if s.update is not None]
-        values = self._runner(self._roots(), env)
+        in_updates = self._in_updates
+        values = self._runner(self._roots, env)
+        # outputs and stored values never alias inputs, shared storage or each other (spec/function.md)
+        values = [v if keep else np.array(v, copy=True) for v, keep in zip(values, self._no_copy)]
         n_out = len(p.outputs)
-        outs = [v if borrow else np.array(v, copy=True) for v, borrow in zip(values[:n_out], p.output_borrow)]
+        outs = values[:n_out]
         new_shared = values[n_out:n_out + len(p.updates)]
         new_inputs = values[n_out + len(p.updates):]
         for (target, _), value in zip(p.updates, new_shared):
@@ -187,10 +200,10 @@ class Function:
                                   "variable was changed")
         # commit: every value is computed and checked, so nothing below can fail halfway
         for (target, _), value in zip(p.updates, new_shared):
-            target.container.value = np.array(value, copy=True)
+            target.container.value = value
         for spec, value in zip(in_updates, new_inputs):
             assert spec.container is not None
-            spec.container.value = np.array(value, copy=True)
+            spec.container.value = value
         return outs[0] if p.unpack == "single" else outs
 
     # -- copies --
@@ -232,6 +245,16 @@ class Function:
     def __repr__(self) -> str:
         ins = ", ".join(str(s.variable) for s in self.program.inputs)
         return f"<refspec.Function {self.name or ''}({ins}) mode={self.mode}>"
+
+
+def _exact(value: object, expected: TensorType) -> TypeGuard[Array]:
+    """A numpy array that already is a value of ``expected`` (the common case, checked cheaply)."""
+    return (
+        type(value) is np.ndarray
+        and value.dtype == expected.np_dtype
+        and value.ndim == expected.ndim
+        and expected.accepts_shape(value.shape)
+    )
 
 
 def function(

@@ -105,6 +105,31 @@ def _second_rule(shape_of: ShapeOf) -> Rule:
     return Pat(Op.SECOND, (var("m"), var("v"))), rule
 
 
+def _times_ones_rules(shape_of: ShapeOf) -> list[Rule]:
+    """x * fill(m, 1) -> x and x * -fill(m, 1) -> -x, when x alone has the product's shape (the
+    gradient rules multiply by such fills; dropping them is exact)."""
+
+    def keep(b: dict[str, Variable]) -> Variable | None:
+        if shape_of(b["x"]) == shape_of(b["_"]):
+            return _same_type(b["x"], b["_"])
+        return None
+
+    def negate(b: dict[str, Variable]) -> Variable | None:
+        if shape_of(b["x"]) == shape_of(b["_"]):
+            return _same_type(_neg(b["x"]), b["_"])
+        return None
+
+    keep.__name__, negate.__name__ = "_times_fill_of_ones", "_times_minus_fill_of_ones"
+    ones = Pat(Op.SECOND, (var("m"), _all_equal(1)))
+    minus_ones = Pat(Op.NEG, (ones,))
+    return [
+        (Pat(Op.MUL, (var("x"), ones)), keep),
+        (Pat(Op.MUL, (ones, var("x"))), keep),
+        (Pat(Op.MUL, (var("x"), minus_ones)), negate),
+        (Pat(Op.MUL, (minus_ones, var("x"))), negate),
+    ]
+
+
 def _sum_to_rule(shape_of: ShapeOf) -> Rule:
     def rule(b: dict[str, Variable]) -> Variable | None:
         g, target = b["g"], b["s"]
@@ -131,6 +156,7 @@ def canonicalize(shape_of: ShapeOf) -> PatternMatcher:
         (Pat(Op.SPECIFY_SHAPE, (var("x"),)), _redundant_specify_shape),  # known already
         _sum_to_rule(shape_of),  # sum_to(g, shape(x)) -> g when g provably has x's shape
         _second_rule(shape_of),  # fill(m, v) -> v when v provably has the result's shape
+        *_times_ones_rules(shape_of),  # x * fill(m, 1) -> x, x * -fill(m, 1) -> -x
     ]
     return PatternMatcher(rules)
 
@@ -189,8 +215,19 @@ STABILIZE = PatternMatcher([
 
 
 def merge(roots: Sequence[Variable]) -> list[Variable]:
-    """Common subexpressions become one node (equal op, params and inputs; equal constants).
-    Effectful nodes (Print) are never merged: each prints."""
+    """Common subexpressions become one node (equal op, params and inputs; equal constants), to a
+    fixed point (merging inputs can make their consumers equal). Effectful nodes (Print) are never
+    merged: each prints."""
+    out = list(roots)
+    for _ in range(20):
+        before = len(toposort(out))
+        out = _merge_once(out)
+        if len(toposort(out)) == before:
+            break
+    return out
+
+
+def _merge_once(roots: Sequence[Variable]) -> list[Variable]:
     seen: dict[tuple[object, ...], Variable] = {}
     consts: dict[tuple[object, bytes], Variable] = {}
     memo: dict[int, Variable] = {}

@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from refspec.ast import LAZY, Array, Constant, SharedVariable, Variable, graph_inputs, toposort
+from refspec.ast import (
+    ELEMENTWISE,
+    LAZY,
+    REDUCE,
+    Array,
+    Constant,
+    Op,
+    SharedVariable,
+    Variable,
+    graph_inputs,
+    toposort,
+)
 from refspec.fast.cpu.codegen import GeneratedProgram, generate
 from refspec.fast.cpu.passes import STABILIZE, canonicalize, merge
 from refspec.fast.cpu.shapes import ShapeOf
@@ -42,6 +53,7 @@ class FastRunner:
     optimized: list[Variable]
     program: GeneratedProgram | None
     rewrites: list[str] = field(default_factory=list)
+    fresh: list[bool] = field(default_factory=list)  # per root: a new array no one else holds
 
     @staticmethod
     def build(roots: Sequence[Variable], inputs: Sequence[Variable]) -> FastRunner:
@@ -49,7 +61,8 @@ class FastRunner:
         optimized = optimize(roots, log)
         lazy = any(node.op in LAZY for node in toposort(optimized))
         program = None if lazy else generate(optimized, _needed_inputs(optimized, inputs))
-        return FastRunner(list(roots), list(inputs), optimized, program, log)
+        fresh = [program is not None and _is_fresh(v, optimized) for v in optimized]
+        return FastRunner(list(roots), list(inputs), optimized, program, log, fresh)
 
     def __call__(self, roots: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
         if self.program is None:
@@ -78,6 +91,16 @@ class FastRunner:
             for node, how in slow:
                 lines.append(f"  {node.op.value}: {how}")
         return "\n".join(lines)
+
+
+# ops whose kernels always return a newly allocated array (never a view of an input, never an input)
+FRESH_OPS = (ELEMENTWISE | REDUCE | {Op.DOT, Op.TENSORDOT, Op.BATCHED_DOT, Op.SOFTMAX, Op.LOG_SOFTMAX,
+                                    Op.ALLOC, Op.ARANGE, Op.EYE, Op.MAKE_VECTOR, Op.INC_SUBTENSOR,
+                                    Op.JOIN, Op.SHAPE}) - {Op.SUM_TO}
+
+
+def _is_fresh(v: Variable, roots: Sequence[Variable]) -> bool:
+    return v.owner is not None and v.owner.op in FRESH_OPS and sum(r is v for r in roots) == 1
 
 
 def _needed_inputs(roots: Sequence[Variable], inputs: Sequence[Variable]) -> list[Variable]:
