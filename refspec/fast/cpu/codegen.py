@@ -17,6 +17,8 @@ from types import CodeType
 import numpy as np
 
 from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, toposort
+from refspec.fast.cpu.fuse import find_groups, make_kernel
+from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import FLOAT_NUMPY, PLAIN_NUMPY, REFERENCE
 
 Kernel = Callable[..., object]
@@ -40,13 +42,27 @@ def _direct_kernel(node: Apply) -> Kernel | None:
         return PLAIN_NUMPY[node.op]
     fn = FLOAT_NUMPY.get(node.op)
     if fn is not None and isinstance(fn, np.ufunc) and all(v.dtype == node.outputs[0].dtype for v in node.inputs):
-        return fn  # inputs already in the computing dtype: the reference would call fn unchanged
+        # inputs already in the computing dtype: the reference would call fn unchanged, and cast
+        # its result, which changes nothing only if fn has a loop for this very dtype (scipy's
+        # functions have none for float16: erf(float16) computes and returns float32)
+        char = node.outputs[0].type.np_dtype.char
+        if char * len(node.inputs) + "->" + char in fn.types:
+            return fn
     return None
 
 
-def generate(roots: Sequence[Variable], inputs: Sequence[Variable]) -> GeneratedProgram:
+def _ufunc_kernel(node: Apply) -> np.ufunc | None:
+    direct = _direct_kernel(node)
+    return direct if isinstance(direct, np.ufunc) else None
+
+
+def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool = True) -> GeneratedProgram:
     """Compile the graph computing ``roots`` from ``inputs`` (every other leaf must be a constant or
-    a shared variable, read from its container when the program runs)."""
+    a shared variable, read from its container when the program runs). Chains of elementwise ufunc
+    nodes become fused kernels (``refspec.fast.cpu.fuse``)."""
+    groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse else []
+    group_at = {id(g.nodes[-1]): g for g in groups}
+    inside = {id(n) for g in groups for n in g.nodes[:-1]}
     namespace: dict[str, object] = {"_asarray": np.asarray}
     lines: list[str] = []
     names: dict[int, str] = {}
@@ -71,8 +87,19 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable]) -> Generated
         return n
 
     for k, node in enumerate(toposort(roots)):
-        args = ", ".join(name_of(v) for v in node.inputs)
+        if id(node) in inside:
+            continue  # computed inside its group's fused kernel
         outs = [f"v{k}_{j}" for j in range(len(node.outputs))]
+        group = group_at.get(id(node))
+        if group is not None:
+            namespace[f"k{k}"] = make_kernel(group, _ufunc_kernel)
+            args = ", ".join(name_of(v) for v in group.inputs)
+            ops = " ".join(n.op.value for n in group.nodes)
+            lines.append(f"    {outs[0]} = k{k}({args})  # fused: {ops}")
+            kernels.append((node, f"fused kernel of {len(group.nodes)} ops"))
+            names[id(node.outputs[0])] = outs[0]
+            continue
+        args = ", ".join(name_of(v) for v in node.inputs)
         direct = _direct_kernel(node)
         if direct is not None:
             namespace[f"k{k}"] = direct

@@ -85,11 +85,14 @@ class FastRunner:
             lines.append("ran on the reference evaluator: the graph has an ifelse (lazy branches are "
                          "not generated yet)")
         else:
-            slow = [(n, how) for n, how in self.program.kernels if how != "numpy"]
-            lines.append(f"generated program: {len(self.program.kernels)} nodes, "
-                         f"{len(self.program.kernels) - len(slow)} as direct numpy calls")
-            for node, how in slow:
-                lines.append(f"  {node.op.value}: {how}")
+            kinds: dict[str, int] = {}
+            for _, how in self.program.kernels:
+                kinds[how] = kinds.get(how, 0) + 1
+            lines.append(f"generated program: {len(self.program.kernels)} calls ("
+                         + ", ".join(f"{c} {how}" for how, c in sorted(kinds.items())) + ")")
+            for node, how in self.program.kernels:
+                if how in ("reference kernel", "reference loop"):
+                    lines.append(f"  {node.op.value}: {how}")
         return "\n".join(lines)
 
 
