@@ -7,7 +7,7 @@ outputs: each output's stacked steps, then the final value of each updated share
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -28,7 +28,27 @@ def _offset(tap: int, lo: int, hi: int, go_backwards: bool) -> int:
     return hi - tap if go_backwards else tap - lo
 
 
-def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Array, ...]:
+Step = Callable[[list[Array]], list[Array]]
+
+
+def reference_step(params: ScanParams) -> Step:
+    """One step on the reference evaluator: inner inputs' values in -> inner outputs (and the until
+    condition, last) out."""
+    roots: list[Variable] = list(params.inner_outputs)
+    if params.until is not None:
+        roots.append(params.until)
+    inner = params.inner_inputs
+
+    def step(values: list[Array]) -> list[Array]:
+        return evaluate(roots, dict(zip(inner, values)))
+
+    return step
+
+
+def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step | None = None) -> tuple[Array, ...]:
+    """The loop. ``step`` computes one step from the inner inputs' values (the reference evaluator
+    unless a compiled step is given: the fast path passes its generated inner program)."""
+    run_step = step if step is not None else reference_step(params)
     n_seqs, n_fed = len(params.seq_taps), sum(1 for taps in params.out_taps if taps)
     seqs = list(args[:n_seqs])
     inits = list(args[n_seqs:n_seqs + n_fed])
@@ -66,28 +86,18 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array) -> tuple[Ar
     n_shared = len(params.shared_outer_positions)
     shared_now = [others[p] for p in params.shared_outer_positions]
 
-    inner = list(params.inner_inputs)
-    roots: list[Variable] = list(params.inner_outputs)
-    if params.until is not None:
-        roots.append(params.until)
-    others_base = sum(len(taps) for taps in params.seq_taps) + sum(len(taps) for taps in params.out_taps)
     for t in range(n_steps):
-        env: dict[Variable, Array] = {}
-        k = 0
+        inputs: list[Array] = []
         for seq, taps in zip(seqs, params.seq_taps):
             lo, hi = _window(taps)
-            for tap in taps:
-                env[inner[k]] = seq[t + _offset(tap, lo, hi, params.go_backwards)]
-                k += 1
+            inputs.extend(seq[t + _offset(tap, lo, hi, params.go_backwards)] for tap in taps)
         for history, taps in zip(histories, params.out_taps):
-            for tap in taps:
-                env[inner[k]] = history[len(history) + tap]
-                k += 1
-        for j, value in enumerate(others):
-            env[inner[others_base + j]] = value
+            inputs.extend(history[len(history) + tap] for tap in taps)
+        current = list(others)
         for position, value in zip(params.shared_outer_positions, shared_now):
-            env[inner[others_base + position]] = value  # updated shared variables carry over
-        values = evaluate(roots, env)
+            current[position] = value  # updated shared variables carry over
+        inputs.extend(current)
+        values = run_step(inputs)
         n_out = len(params.out_taps)
         for i, value in enumerate(values[:n_out]):
             previous = outputs[i][-1] if outputs[i] else (histories[i][-1] if histories[i] else None)

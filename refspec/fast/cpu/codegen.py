@@ -20,6 +20,7 @@ from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, to
 from refspec.fast.cpu.fuse import find_groups, make_kernel
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import FLOAT_NUMPY, PLAIN_NUMPY, REFERENCE
+from refspec.params import ScanParams
 
 Kernel = Callable[..., object]
 
@@ -105,10 +106,16 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
             namespace[f"k{k}"] = direct
             lines.append(f"    {outs[0]} = k{k}({args})  # {node.op.value}")
             kernels.append((node, "numpy"))
+        elif node.op is Op.SCAN and isinstance(node.params, ScanParams):
+            from refspec.fast.cpu.loops import scan_kernel  # loops compile their steps with this module
+
+            namespace[f"k{k}"] = scan_kernel(node.params)
+            lines.append(f"    {', '.join(outs)}, = k{k}({args})  # scan")
+            kernels.append((node, "loop with a generated step"))
         else:
             namespace[f"k{k}"] = partial(REFERENCE[node.op], node.params)
             lines.append(f"    {', '.join(outs)}, = k{k}({args})  # {node.op.value}")
-            kernels.append((node, "reference loop" if node.op is Op.SCAN else "reference kernel"))
+            kernels.append((node, "reference kernel"))
         for out, n in zip(node.outputs, outs):
             names[id(out)] = n
     results = [name_of(v) for v in roots]
