@@ -1,4 +1,4 @@
-"""``python -m refspec <command>``: ``demo`` runs the main job."""
+"""``python -m refspec <command>``: ``demo`` runs the main job, ``bench`` the benchmark table."""
 
 from __future__ import annotations
 
@@ -13,9 +13,18 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo_parser = sub.add_parser("demo", help="train the seed notes' logistic regression")
     demo_parser.add_argument("--steps", type=int, default=10000, help="training steps (default 10000)")
+    bench_parser = sub.add_parser("bench", help="time refspec fast/reference beside numpy, PyTensor, JAX")
+    from refspec.bench.runner import add_arguments
+
+    add_arguments(bench_parser)
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo.main(args.steps)
+    if args.command == "bench":
+        from refspec.bench.runner import main as bench_main
+
+        return bench_main(args, argv)
     return 2
 
 

@@ -94,6 +94,7 @@ def graph_rewrite(
     matcher is tried on its output; a replacement is itself rewritten (fixed point). ``log`` collects
     the names of the rules that fired."""
     memo: dict[int, Variable] = {}
+    keep: list[Variable] = []  # every variable whose id is a memo key: a freed id must not be reused
     steps = 0
 
     def settle(v: Variable) -> Variable:
@@ -109,12 +110,22 @@ def graph_rewrite(
             if steps > max_steps:
                 raise RuntimeError(f"graph_rewrite did not reach a fixed point in {max_steps} steps")
             # the replacement may contain new nodes: rewrite them bottom-up first
-            v = rebuild([out], memo, settle)[0]
+            v = rebuild([out], memo, settle, keep)[0]
 
-    return rebuild(list(roots), memo, settle)
+    return rebuild(list(roots), memo, settle, keep)
 
 
-def rebuild(roots: list[Variable], memo: dict[int, Variable], settle: Callable[[Variable], Variable]) -> list[Variable]:
+def rebuild(
+    roots: list[Variable],
+    memo: dict[int, Variable],
+    settle: Callable[[Variable], Variable],
+    keep: list[Variable] | None = None,
+) -> list[Variable]:
+    """Rebuild the graph of ``roots`` on the replacements in ``memo`` (keyed by ``id``), settling
+    each rebuilt single-output node. ``keep`` holds every key's variable alive for as long as the
+    caller keeps ``memo``: an intermediate variable that was rewritten away would otherwise be freed,
+    and a new variable at the same address would be taken for it."""
+    keep = [] if keep is None else keep
     for node in toposort(roots):
         if id(node.outputs[0]) in memo:
             continue
@@ -134,7 +145,9 @@ def rebuild(roots: list[Variable], memo: dict[int, Variable], settle: Callable[[
             if new.name is None and old.name is not None:
                 new.name = old.name
             memo[id(old)] = new
+            keep.append(old)
         if len(node.outputs) == 1:
+            keep.append(new_outputs[0])
             memo[id(node.outputs[0])] = settle(new_outputs[0])
             memo[id(new_outputs[0])] = memo[id(node.outputs[0])]
     return [memo.get(id(v), v) for v in roots]

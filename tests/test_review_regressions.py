@@ -116,3 +116,32 @@ def test_evaluator_keeps_an_error_whose_constructor_takes_other_arguments(
     with pytest.raises(_TwoArgError, match="7: boom") as info:
         f([1.0])
     assert any("print node" in note for note in getattr(info.value, "__notes__", []))
+
+
+def test_verify_grad_takes_a_zero_tolerance_literally() -> None:
+    from refspec.gradient import GradientError, verify_grad
+
+    # a correct gradient, checked with rel_tol=0: the finite-difference error alone must fail it
+    with pytest.raises(GradientError):
+        verify_grad(lambda x: T.exp(x), [np.array([0.3, 1.1])], rel_tol=0.0, abs_tol=0.0,
+                    rng=np.random.default_rng(0))
+
+
+def test_float16_mean_does_not_overflow() -> None:
+    x = T.TensorType("float16", (False,))("x")
+    out = theano.function([x], T.mean(x))(np.full(70_000, 2.0, dtype=np.float16))
+    assert out.dtype == np.float16 and out == 2.0
+
+
+def test_in_update_without_value_is_a_clear_error() -> None:
+    x = T.dscalar("x")
+    with pytest.raises(TypeError, match="no value"):
+        theano.function([theano.In(x, update=x + 1)], x)
+
+
+def test_a_keyword_naming_two_inputs_is_an_error() -> None:
+    a, b = T.dscalar("x"), T.dscalar("x")
+    f = theano.function([a, b], a - b)
+    assert f(3.0, 1.0) == 2.0
+    with pytest.raises(TypeError, match="more than one input"):
+        f(1.0, x=2.0)

@@ -96,12 +96,13 @@ class Function:
         self.container = _ContainerView(self, as_values=False)
 
     # -- argument binding --
-    def _names(self) -> dict[str, InputSpec]:
-        out: dict[str, InputSpec] = {}
+    def _names(self) -> dict[str, InputSpec | None]:
+        """Keyword names of the inputs (In name or variable name); None marks a name two inputs share."""
+        out: dict[str, InputSpec | None] = {}
         for s in self.program.inputs:
             for n in {s.name, s.variable.name} - {None}:
                 assert n is not None
-                out.setdefault(n, s)
+                out[n] = s if n not in out or out[n] is s else None
         return out
 
     def _lookup(self, key: Variable | str) -> InputSpec:
@@ -140,7 +141,11 @@ class Function:
                 valid = ", ".join(sorted(names)) or "none"
                 raise TypeError(f"{self._title()} got an unknown keyword argument {key!r} "
                                 f"(input names: {valid})")
-            position = specs.index(names[key])
+            spec = names[key]
+            if spec is None:
+                raise TypeError(f"{self._title()}: the keyword {key!r} names more than one input; "
+                                "pass them by position or give In(..., name=) distinct names")
+            position = specs.index(spec)
             if position in given:
                 raise TypeError(f"{self._title()} got input {key!r} twice")
             given[position] = value

@@ -73,6 +73,9 @@ def _parse_input(item: object, position: int) -> InputSpec:
         raise TypeError(f"input {position} ({var}) is computed by {var.owner.op.value}; "
                         "inputs must be root variables (use givens to replace an expression)")
     name = spec_in.name or f"input {position}"
+    if spec_in.update is not None and spec_in.value is None:
+        raise TypeError(f"input {position} ({var}) has an update but no value: In(var, value=..., "
+                        "update=...) needs the initial value the update starts from")
     container = None
     if spec_in.value is not None or spec_in.update is not None:
         value = spec_in.value.container.value if isinstance(spec_in.value, SharedVariable) else spec_in.value

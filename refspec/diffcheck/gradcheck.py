@@ -111,7 +111,7 @@ def _directional(check: _Check, cost: Variable, what: str) -> None:
         spread = [float(np.finfo(g.dtype.name).eps) * float(np.sum(np.abs(g.astype(np.float64) * d)))
                   for g, d in zip(analytic_grads, dirs)]
         rounding = 16 * _EPS64 * max(abs(v) for v in values) / check.eps + 16 * sum(spread)
-        scale = max(abs(analytic), abs(numeric), check.floor, rounding / check.rel_tol)
+        scale = max(abs(analytic), abs(numeric), check.floor, rounding / check.rel_tol if check.rel_tol > 0 else 0.0)
         rel = abs(analytic - numeric) / scale
         if not rel <= check.rel_tol:
             raise GradientError(
@@ -177,7 +177,8 @@ def verify_grad(
     default_rel, default_floor = TOLERANCES[dtype]
     inputs = [TensorType(p.dtype.name, shape=(None,) * p.ndim)(f"input{i}") for i, p in enumerate(points)]
     out = as_tensor_variable(fun(*inputs))
-    check = _Check(inputs, points, rel_tol or default_rel, abs_tol or default_floor, eps or 1e-3,
+    check = _Check(inputs, points, default_rel if rel_tol is None else rel_tol,
+                   default_floor if abs_tol is None else abs_tol, 1e-3 if eps is None else eps,
                    generator, max(directions, 2))
     out_value = function(inputs, out, on_unused_input="ignore", mode="REFERENCE",
                          no_default_updates=True)(*points)

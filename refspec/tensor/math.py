@@ -127,11 +127,13 @@ def _mean_dtype(dtype: str) -> str:
 
 
 def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
-    """Arithmetic mean; integer inputs give float64 (numpy), floats keep their dtype."""
+    """Arithmetic mean; integer inputs give float64 (numpy), floats keep their dtype; float16 sums
+    in float32 and rounds the result back (as numpy does), so it does not overflow at 65504."""
     xv = as_tensor_variable(x)
     dtype = _mean_dtype(xv.dtype)
-    total = sum(cast(xv, dtype), axis, keepdims)
-    return true_div(total, cast(_count(xv, axis), dtype))
+    work = "float32" if dtype == "float16" else dtype
+    total = sum(cast(xv, work), axis, keepdims)
+    return cast(true_div(total, cast(_count(xv, axis), work)), dtype)
 
 
 def var(x: Operand, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from refspec.ast import EFFECTFUL, LOOPS, RANDOM, Constant, Op, Variable, toposort
+from refspec.ast import COMPLEX_DTYPES, EFFECTFUL, FLOAT_DTYPES, LOOPS, RANDOM, Constant, Op, Variable, toposort
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import REFERENCE
 from refspec.ops import apply1
@@ -64,11 +64,35 @@ def _fold_shape(b: dict[str, Variable]) -> Variable | None:
     x = b["x"]
     if any(s is None for s in x.type.shape):
         return None
+    if x.owner is not None:
+        # a computed value's static shape holds only if computing it succeeds: shape(x + y) with
+        # x of static length 3 and y of length 4 raises on the reference, and so must it here
+        return None
     return constant(np.array(x.type.shape, dtype=np.int64), dtype="int64")
 
 
 def _keep_x(b: dict[str, Variable]) -> Variable | None:
     return _same_type(b["x"], b["_"])
+
+
+def _keep_real_x(b: dict[str, Variable]) -> Variable | None:
+    """x*1, x/1, x**1 are exact for real dtypes only: complex arithmetic with 1+0j turns inf parts
+    into NaN and a -0.0 imaginary part into 0.0."""
+    if b["_"].dtype in COMPLEX_DTYPES:
+        return None
+    return _same_type(b["x"], b["_"])
+
+
+def _positive_zeros() -> Pat:
+    """A constant of +0.0 (or 0) everywhere: x - (-0.0) is x + 0.0, which turns -0.0 into 0.0."""
+
+    def test(c: Variable) -> bool:
+        if not isinstance(c, Constant) or c.data.size == 0 or not bool(np.all(c.data == 0)):
+            return False
+        parts = (c.data.real, c.data.imag) if c.data.dtype.kind == "c" else (c.data,)
+        return not any(bool(np.any(np.signbit(p))) for p in parts)
+
+    return const("c", where=test)
 
 
 def _double_dimshuffle(b: dict[str, Variable]) -> Variable | None:
@@ -145,12 +169,12 @@ def _sum_to_rule(shape_of: ShapeOf) -> Rule:
 def canonicalize(shape_of: ShapeOf) -> PatternMatcher:
     rules: list[Rule] = [
         (Pat(name="_"), _fold),  # f(constants) -> constant
-        (Pat(Op.SHAPE, (var("x"),)), _fold_shape),  # shape(x) -> constant when static
-        (Pat(Op.MUL, (var("x"), _all_equal(1))), _keep_x),  # x*1 -> x
-        (Pat(Op.MUL, (_all_equal(1), var("x"))), _keep_x),  # 1*x -> x
-        (Pat(Op.TRUE_DIV, (var("x"), _all_equal(1))), _keep_x),  # x/1 -> x
-        (Pat(Op.SUB, (var("x"), _all_equal(0))), _keep_x),  # x-0 -> x (-0 - 0 is -0)
-        (Pat(Op.POW, (var("x"), _all_equal(1))), _keep_x),  # x**1 -> x
+        (Pat(Op.SHAPE, (var("x"),)), _fold_shape),  # shape(x) -> constant: x an input of static shape
+        (Pat(Op.MUL, (var("x"), _all_equal(1))), _keep_real_x),  # x*1 -> x
+        (Pat(Op.MUL, (_all_equal(1), var("x"))), _keep_real_x),  # 1*x -> x
+        (Pat(Op.TRUE_DIV, (var("x"), _all_equal(1))), _keep_real_x),  # x/1 -> x
+        (Pat(Op.SUB, (var("x"), _positive_zeros())), _keep_x),  # x-0 -> x (-0 - 0 is -0)
+        (Pat(Op.POW, (var("x"), _all_equal(1))), _keep_real_x),  # x**1 -> x
         (Pat(Op.NEG, (Pat(Op.NEG, (var("x"),)),)), _keep_x),  # --x -> x
         (Pat(Op.DIMSHUFFLE, (Pat(Op.DIMSHUFFLE, name="y"),)), _double_dimshuffle),  # compose
         (Pat(Op.SPECIFY_SHAPE, (var("x"),)), _redundant_specify_shape),  # known already
@@ -168,15 +192,27 @@ def _neg(x: Variable) -> Variable:
     return apply1(Op.NEG, [x])
 
 
+def _float(v: Variable) -> bool:
+    """Negating ``v`` is exact and ``sigmoid``/``softplus`` take it: a float (integers wrap
+    under negation, -128 stays -128 in int8, and bool has no negation; complex has no sigmoid)."""
+    return v.dtype in FLOAT_DTYPES
+
+
 def _sigmoid_of_neg(b: dict[str, Variable]) -> Variable | None:
+    if not _float(b["u"]):
+        return None
     return _same_type(apply1(Op.SIGMOID, [_neg(b["u"])]), b["_"])
 
 
 def _sigmoid_neg_z(b: dict[str, Variable]) -> Variable | None:
+    if not _float(b["z"]):
+        return None
     return _same_type(apply1(Op.SIGMOID, [_neg(b["z"])]), b["_"])
 
 
 def _neg_softplus_neg(b: dict[str, Variable]) -> Variable | None:
+    if not _float(b["z"]):
+        return None
     return _same_type(_neg(apply1(Op.SOFTPLUS, [_neg(b["z"])])), b["_"])
 
 
@@ -184,8 +220,11 @@ def _to(op: Op, name: str) -> Callback:
     """Replace the match by ``op`` applied to the variable bound to ``name``."""
 
     def rule(b: dict[str, Variable]) -> Variable | None:
+        if op is Op.SOFTPLUS and b[name].dtype in COMPLEX_DTYPES:
+            return None  # softplus is real-only
         return _same_type(apply1(op, [b[name]]), b["_"])
 
+    rule.__name__ = f"_to_{op.value}"  # the name the rewrite log and Function.report() show
     return rule
 
 
