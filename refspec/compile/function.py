@@ -153,8 +153,11 @@ class Function:
         for position, spec in enumerate(specs):
             if position in given:
                 arg = given[position]
-                if _exact(arg, spec.variable.type):
+                expected = spec.variable.type
+                if _exact(arg, expected):
                     env[spec.variable] = arg
+                elif type(arg) is float and expected.dtype == "float64" and not expected.shape:
+                    env[spec.variable] = np.array(arg)  # a Python float is exactly a float64 scalar
                 else:
                     env[spec.variable] = filter_value(
                         spec.variable.type, arg, f"{self._title()} argument {self._label(spec, position)!r}",
