@@ -87,6 +87,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         names[id(v)] = n
         return n
 
+    consumed = {id(v) for node in toposort(roots) for v in node.inputs}
     for k, node in enumerate(toposort(roots)):
         if id(node) in inside:
             continue  # computed inside its group's fused kernel
@@ -104,14 +105,20 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         direct = _direct_kernel(node)
         if direct is not None:
             namespace[f"k{k}"] = direct
-            lines.append(f"    {outs[0]} = k{k}({args})  # {node.op.value}")
+            call = f"k{k}({args})"
+            if node.outputs[0].ndim == 0 and id(node.outputs[0]) in consumed:
+                # a ufunc of 0-d arrays returns a numpy scalar; the next kernel must see a 0-d array,
+                # as on the reference (numpy's scalar paths differ: square of a complex64 scalar is
+                # not square of a 0-d complex64 array, bit for bit)
+                call = f"_asarray({call})"
+            lines.append(f"    {outs[0]} = {call}  # {node.op.value}")
             kernels.append((node, "numpy"))
         elif node.op is Op.SCAN and isinstance(node.params, ScanParams):
             from refspec.fast.cpu.loops import scan_kernel  # loops compile their steps with this module
 
-            namespace[f"k{k}"] = scan_kernel(node.params)
+            namespace[f"k{k}"], how = scan_kernel(node.params)
             lines.append(f"    {', '.join(outs)}, = k{k}({args})  # scan")
-            kernels.append((node, "loop with a generated step"))
+            kernels.append((node, how))
         else:
             namespace[f"k{k}"] = partial(REFERENCE[node.op], node.params)
             lines.append(f"    {', '.join(outs)}, = k{k}({args})  # {node.op.value}")

@@ -97,6 +97,10 @@ def make_kernel(group: Group, ufunc_of: Callable[[Apply], np.ufunc | None]) -> C
         return values[-1]
 
     def run_blocks(flat_in: list[object], result: Array, start: int, stop: int) -> None:
+        with np.errstate(all="ignore"):  # per thread: the caller's errstate does not reach the pool
+            _blocks(flat_in, result, start, stop)
+
+    def _blocks(flat_in: list[object], result: Array, start: int, stop: int) -> None:
         scratch = [np.empty(BLOCK, dtype=dt) for _, _, dt in steps[:-1]]
         for lo in range(start, stop, BLOCK):
             hi = min(lo + BLOCK, stop)

@@ -6,20 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from refspec.ast import Array, Variable
+from refspec.ast import LAZY, Array, Variable, toposort
 from refspec.interp.scan import Step, run_scan
 from refspec.params import ScanParams
 
 
-def compiled_step(params: ScanParams) -> Step:
-    """The step's inner graph, optimized and generated; values in inner-input order."""
+def compiled_step(params: ScanParams) -> Step | None:
+    """The step's inner graph, optimized and generated; values in inner-input order. None when the
+    step has an ifelse: lazy branches are not generated (a generated program would evaluate both),
+    so the reference evaluator runs such a step."""
     from refspec.fast.cpu.codegen import generate  # codegen builds loops' kernels: import at call time
     from refspec.fast.cpu.pipeline import optimize
 
     roots: list[Variable] = list(params.inner_outputs)
     if params.until is not None:
         roots.append(params.until)
-    program = generate(optimize(roots), list(params.inner_inputs))
+    optimized = optimize(roots)
+    if any(node.op in LAZY for node in toposort(optimized)):
+        return None
+    program = generate(optimized, list(params.inner_inputs))
     run = program.run
 
     def step(values: list[Array]) -> list[Array]:
@@ -28,5 +33,8 @@ def compiled_step(params: ScanParams) -> Step:
     return step
 
 
-def scan_kernel(params: ScanParams) -> Callable[..., tuple[Array, ...]]:
-    return partial(run_scan, params, step=compiled_step(params))
+def scan_kernel(params: ScanParams) -> tuple[Callable[..., tuple[Array, ...]], str]:
+    """The loop's kernel, and how its step runs (for ``Function.report()``)."""
+    step = compiled_step(params)
+    how = "loop with a generated step" if step is not None else "reference loop (the step has an ifelse)"
+    return partial(run_scan, params, step=step), how

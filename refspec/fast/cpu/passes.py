@@ -134,11 +134,15 @@ def _times_ones_rules(shape_of: ShapeOf) -> list[Rule]:
     gradient rules multiply by such fills; dropping them is exact)."""
 
     def keep(b: dict[str, Variable]) -> Variable | None:
+        if b["_"].dtype in COMPLEX_DTYPES:
+            return None  # complex * (1+0j) is not exact (see _keep_real_x)
         if shape_of(b["x"]) == shape_of(b["_"]):
             return _same_type(b["x"], b["_"])
         return None
 
     def negate(b: dict[str, Variable]) -> Variable | None:
+        if b["_"].dtype in COMPLEX_DTYPES:
+            return None
         if shape_of(b["x"]) == shape_of(b["_"]):
             return _same_type(_neg(b["x"]), b["_"])
         return None

@@ -92,7 +92,7 @@ class FastRunner:
             lines.append(f"generated program: {len(self.program.kernels)} calls ("
                          + ", ".join(f"{c} {how}" for how, c in sorted(kinds.items())) + ")")
             for node, how in self.program.kernels:
-                if how == "reference kernel":
+                if how.startswith("reference"):  # reference kernels and loops: never silent
                     lines.append(f"  {node.op.value}: {how}")
         return "\n".join(lines)
 
