@@ -18,6 +18,7 @@ import numpy as np
 
 from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, toposort
 from refspec.fast.cpu.fuse import find_groups, make_kernel
+from refspec.fast.cpu.inline import EMIT, HELPERS
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import FLOAT_NUMPY, PLAIN_NUMPY, REFERENCE
 from refspec.params import ScanParams
@@ -64,7 +65,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
     groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse else []
     group_at = {id(g.nodes[-1]): g for g in groups}
     inside = {id(n) for g in groups for n in g.nodes[:-1]}
-    namespace: dict[str, object] = {"_asarray": np.asarray}
+    namespace: dict[str, object] = {"_asarray": np.asarray, **HELPERS}
     lines: list[str] = []
     names: dict[int, str] = {}
     kernels: list[tuple[Apply, str]] = []
@@ -101,9 +102,17 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
             kernels.append((node, f"fused kernel of {len(group.nodes)} ops"))
             names[id(node.outputs[0])] = outs[0]
             continue
-        args = ", ".join(name_of(v) for v in node.inputs)
+        arg_names = [name_of(v) for v in node.inputs]
+        args = ", ".join(arg_names)
         direct = _direct_kernel(node)
-        if direct is not None:
+        emit = EMIT.get(node.op)
+        expr = emit(node, arg_names) if emit is not None and len(node.outputs) == 1 else None
+        if expr is not None:
+            if node.outputs[0].ndim == 0 and not expr.startswith("_asarray("):
+                expr = f"_asarray({expr})"  # indexing down to 0-d gives a numpy scalar
+            lines.append(f"    {outs[0]} = {expr}  # {node.op.value}")
+            kernels.append((node, "inline"))
+        elif direct is not None:
             namespace[f"k{k}"] = direct
             call = f"k{k}({args})"
             if node.outputs[0].ndim == 0 and id(node.outputs[0]) in consumed:
