@@ -106,7 +106,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         args = ", ".join(arg_names)
         direct = _direct_kernel(node)
         emit = EMIT.get(node.op)
-        expr = emit(node, arg_names) if emit is not None and len(node.outputs) == 1 else None
+        expr = emit(node, arg_names, name_of) if emit is not None and len(node.outputs) == 1 else None
         if expr is not None:
             if node.outputs[0].ndim == 0 and not expr.startswith("_asarray("):
                 expr = f"_asarray({expr})"  # indexing down to 0-d gives a numpy scalar

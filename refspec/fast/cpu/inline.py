@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from refspec.ast import Apply, Op
-from refspec.params import CastParams, DimShuffleParams, IndexParams, ScalarIndex, SliceIndex
+from refspec.ast import Apply, Op, Variable
+from refspec.interp.reference import REFERENCE
+from refspec.params import NO_PARAMS, CastParams, DimShuffleParams, IndexParams, ScalarIndex, SliceIndex
 
-Emitter = Callable[[Apply, list[str]], str | None]
+Emitter = Callable[[Apply, list[str], Callable[[Variable], str]], str | None]  # node, arg names, name_of
 
 # names the emitted expressions use, bound in every generated module
 HELPERS: dict[str, object] = {
@@ -26,19 +27,21 @@ HELPERS: dict[str, object] = {
     "_int64": np.int64,
     "_broadcast_to": np.broadcast_to,
     "_broadcast_shapes": np.broadcast_shapes,
+    "_logaddexp": np.logaddexp,
+    "_sum_to": lambda g, shape: REFERENCE[Op.SUM_TO](NO_PARAMS, g, shape)[0],
 }
 
 
-def _shape(node: Apply, args: list[str]) -> str:
+def _shape(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str:
     return f"_np_array(_np_shape({args[0]}), dtype=_int64)"
 
 
-def _cast(node: Apply, args: list[str]) -> str | None:
+def _cast(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str | None:
     assert isinstance(node.params, CastParams)
     return f"{args[0]}.astype({node.params.dtype!r})"  # a dtype name from the closed dtype list
 
 
-def _second(node: Apply, args: list[str]) -> str:
+def _second(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str:
     model, value = args
     return f"_broadcast_to({value}, _broadcast_shapes(_np_shape({model}), _np_shape({value}))).copy()"
 
@@ -47,7 +50,7 @@ def _part(p: int | None | str) -> str:
     return "" if p is None else str(int(p))
 
 
-def _subtensor(node: Apply, args: list[str]) -> str | None:
+def _subtensor(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str | None:
     """Basic indexing with constant ints and slices only."""
     assert isinstance(node.params, IndexParams)
     items: list[str] = []
@@ -61,7 +64,7 @@ def _subtensor(node: Apply, args: list[str]) -> str | None:
     return f"_asarray({args[0]}[{', '.join(items)},])"
 
 
-def _dimshuffle(node: Apply, args: list[str]) -> str:
+def _dimshuffle(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str:
     """Drop the (length-1) axes that go, permute the kept ones, insert the new length-1 axes."""
     assert isinstance(node.params, DimShuffleParams)
     order = node.params.new_order
@@ -79,10 +82,29 @@ def _dimshuffle(node: Apply, args: list[str]) -> str:
     return expr
 
 
+def _sum_to(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str | None:
+    """When the target is ``shape(x)`` and ``g`` already has ``x``'s shape (the usual case at run
+    time), the reference returns ``g`` itself: test that inline and call the kernel only otherwise."""
+    target = node.inputs[1].owner
+    if target is None or target.op is not Op.SHAPE:
+        return None
+    x = name_of(target.inputs[0])
+    return f"({args[0]} if _np_shape({args[0]}) == _np_shape({x}) else _sum_to({args[0]}, {args[1]}))"
+
+
+def _softplus(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str | None:
+    """The reference is ``logaddexp(0, x)`` in x's float dtype: call it directly for float inputs."""
+    if node.inputs[0].dtype != node.outputs[0].dtype:
+        return None
+    return f"_logaddexp(0, {args[0]})"
+
+
 EMIT: dict[Op, Emitter] = {
     Op.SHAPE: _shape,
     Op.CAST: _cast,
     Op.SECOND: _second,
     Op.SUBTENSOR: _subtensor,
     Op.DIMSHUFFLE: _dimshuffle,
+    Op.SUM_TO: _sum_to,
+    Op.SOFTPLUS: _softplus,
 }
