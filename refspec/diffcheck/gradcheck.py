@@ -3,14 +3,15 @@
 For a function ``fun`` of symbolic inputs at a point, with a random projection turning its output into
 a scalar cost C:
 1. Directional test: along at least two random unit directions d, compare the symbolic <grad C, d> with
-   central differences of the float64 twin of C, Richardson-extrapolated from steps eps and eps/2 (so
-   truncation error is O(eps^4) and a wrong gradient cannot hide in it). The check fails when the
-   relative error |a - n| / max(|a|, |n|, floor, rounding / tol) exceeds the dtype's tolerance; the
-   floor is a fixed per-dtype constant, never scaled by array size, and ``rounding`` bounds what
+   central differences of the float64 twin of C, Richardson-extrapolated twice from steps eps, eps/2
+   and eps/4 (so truncation error is O(eps^6) and a wrong gradient cannot hide in it). The check
+   fails when the relative error |a - n| / max(|a|, |n|, floor, rounding / tol) exceeds the dtype's
+   tolerance; the floor is a fixed per-dtype constant, never scaled by array size, and ``rounding`` bounds what
    rounding alone can explain (the twin's cancellation in C(x + h d) - C(x - h d), and cancellation
    in the symbolic sum <grad C, d> in the checked dtype), so a derivative that is truly 0 still passes.
    A gradient whose shape differs from its input's fails too.
-2. Inner-product test: <Rop(out, x, t), c> == <t, Lop(out, x, c)> for random t and c.
+2. Inner-product test: <Rop(out, x, t), c> == <t, Lop(out, x, c)> for random t and c, up to the same
+   kind of rounding allowance.
 3. Order 2: the same directional test on x -> <grad C(x), d>, which checks the gradient's gradient.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from refspec.ast import Array, TensorType, Variable
+from refspec.ast import Array, TensorType, Variable, toposort
 from refspec.autodiff import Lop, Rop, grad
 from refspec.compile.function import function
 from refspec.diffcheck.twin import float64_twin
@@ -74,6 +75,13 @@ def _dtype_of(points: Sequence[Array]) -> str:
     return min(floats, key=lambda d: np.finfo(d).bits)
 
 
+def working_eps(outputs: Sequence[Variable], dtype: str) -> float:
+    """Machine epsilon of the narrowest float (or complex) dtype among ``dtype`` and the values
+    computing ``outputs``: the precision those outputs actually have."""
+    dtypes = {dtype} | {o.dtype for node in toposort(list(outputs)) for o in node.outputs}
+    return max(float(np.finfo(d).eps) for d in dtypes if np.dtype(d).kind in "fc")
+
+
 def _directional(check: _Check, cost: Variable, what: str) -> None:
     """Symbolic vs numerical directional derivatives of the scalar ``cost``."""
     floats = [i for i, p in enumerate(check.points) if is_float(p.dtype.name)]
@@ -91,6 +99,8 @@ def _directional(check: _Check, cost: Variable, what: str) -> None:
             raise GradientError(f"{what}: the gradient for input {i} has shape {g.shape}, but the input "
                                 f"has shape {check.points[i].shape}", float("nan"), float("nan"), float("inf"))
     base = [p.astype(np.float64) if is_float(p.dtype.name) else p for p in check.points]
+    grad_eps = working_eps(grads, "float64")
+    twin_eps = working_eps(twin_out, "float64")  # float64, unless a random draw kept a narrower dtype
     for _ in range(check.directions):
         dirs = [check.rng.standard_normal(check.points[i].shape) for i in floats]
         norm = np.sqrt(sum(float(np.sum(d * d)) for d in dirs)) or 1.0
@@ -103,14 +113,23 @@ def _directional(check: _Check, cost: Variable, what: str) -> None:
                 moved[i] = np.asarray(base[i], dtype=np.float64) + step * d
             return float(_single(f_twin(*moved)))
 
-        values = [c(s) for s in (check.eps, -check.eps, check.eps / 2, -check.eps / 2)]
-        numeric = (4 * (values[2] - values[3]) / check.eps - (values[0] - values[1]) / (2 * check.eps)) / 3
+        steps = (check.eps, check.eps / 2, check.eps / 4)
+        values = [c(sign * s) for s in steps for sign in (1, -1)]
+        # central differences D(h), D(h/2), D(h/4), Richardson-extrapolated twice (Romberg): the
+        # truncation error is O(eps^6), so it stays below the floor even where the derivative is 0
+        # and the function has large higher derivatives (e.g. prod at several zeros)
+        diffs = [(values[2 * k] - values[2 * k + 1]) / (2 * s) for k, s in enumerate(steps)]
+        r1, r2 = (4 * diffs[1] - diffs[0]) / 3, (4 * diffs[2] - diffs[1]) / 3
+        numeric = (16 * r2 - r1) / 15
         # what rounding alone can explain (spec/numerics.md): the twin's differences lose about
-        # eps64 * |C| / eps, and the symbolic <g, d> in the checked dtype loses about
-        # eps(dtype) * sum |g_i d_i| to cancellation; a difference within that is no evidence
-        spread = [float(np.finfo(g.dtype.name).eps) * float(np.sum(np.abs(g.astype(np.float64) * d)))
-                  for g, d in zip(analytic_grads, dirs)]
-        rounding = 16 * _EPS64 * max(abs(v) for v in values) / check.eps + 16 * sum(spread)
+        # eps_twin * |C| / (eps / 4) (eps_twin is eps64 unless the twin keeps a float32 random
+        # draw, whose parameters and values are then rounded to float32), and the symbolic <g, d>
+        # loses about eps * sum |g_i d_i| to cancellation, eps that of the narrowest float dtype the
+        # gradient graph computes in (a float64 gradient that went through a float32 cast is only
+        # float32-accurate); a difference within that is no evidence
+        spread = [max(grad_eps, float(np.finfo(g.dtype.name).eps))
+                  * float(np.sum(np.abs(g.astype(np.float64) * d))) for g, d in zip(analytic_grads, dirs)]
+        rounding = 16 * twin_eps * max(abs(v) for v in values) / steps[-1] + 16 * sum(spread)
         scale = max(abs(analytic), abs(numeric), check.floor, rounding / check.rel_tol if check.rel_tol > 0 else 0.0)
         rel = abs(analytic - numeric) / scale
         if not rel <= check.rel_tol:
@@ -133,7 +152,10 @@ def _inner_product(check: _Check, out: TensorVariable) -> None:
     rhs = rhs_terms[0]
     for term in rhs_terms[1:]:
         rhs = rhs + term
-    f = function([*check.inputs, *ts, c], [lhs, rhs], on_unused_input="ignore", mode="REFERENCE",
+    terms = sum_(abs(cast(jt[0], "float64") * cast(c, "float64")))
+    for g, t in zip(jtc, ts):
+        terms = terms + sum_(abs(cast(g, "float64") * cast(t, "float64")))
+    f = function([*check.inputs, *ts, c], [lhs, rhs, terms], on_unused_input="ignore", mode="REFERENCE",
                  no_default_updates=True)
     t_vals = [check.rng.standard_normal(check.points[i].shape).astype(check.points[i].dtype) for i in floats]
     out_shape = _single(function(check.inputs, out, on_unused_input="ignore", mode="REFERENCE",
@@ -141,8 +163,12 @@ def _inner_product(check: _Check, out: TensorVariable) -> None:
     c_val = check.rng.standard_normal(out_shape).astype(out.dtype)
     values = f(*check.points, *t_vals, c_val)
     assert isinstance(values, list)
-    left, right = values
-    scale = max(abs(float(left)), abs(float(right)), check.floor)
+    left, right, magnitude = values
+    # rounding, as in the directional test: each side loses about eps * sum |terms| (eps of the
+    # narrowest float dtype either mode computes in)
+    rounding = 16 * working_eps([*jt, *jtc], out.dtype) * float(magnitude)
+    scale = max(abs(float(left)), abs(float(right)), check.floor,
+                rounding / check.rel_tol if check.rel_tol > 0 else 0.0)
     rel = abs(float(left) - float(right)) / scale
     if not rel <= check.rel_tol:
         raise GradientError(f"inner-product test: <J t, c> = {float(left)!r} but <t, J^T c> = {float(right)!r}; "

@@ -61,7 +61,7 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
     for i, (seq, taps) in enumerate(zip(seqs, params.seq_taps)):
         lo, hi = _window(taps)
         available = seq.shape[0] - (hi - lo)
-        if n_steps > available:
+        if n_steps > max(available, 0):  # 0 steps read nothing, whatever the length (spec/scan.md)
             raise ValueError(
                 f"scan: {n_steps} steps need {n_steps + hi - lo} entries of sequence {i} (taps {list(taps)}), "
                 f"but it has {seq.shape[0]}; scan never reads past the end of a sequence"
