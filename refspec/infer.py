@@ -453,8 +453,8 @@ def scan(inputs: Sequence[Variable], params: Params) -> Types:
     c = constant_ints(steps)
     if c is not None and params.until is None:
         length = c[0]
-    outs = [TensorType(o.dtype, shape=(length, *o.type.shape))
-            for o in params.inner_outputs[:len(params.out_taps)]]
+    outs = [TensorType(o.dtype, shape=(None if j in params.last_only else length, *o.type.shape))
+            for j, o in enumerate(params.inner_outputs[:len(params.out_taps)])]
     finals = [others[p].type for p in params.shared_outer_positions]
     return tuple(outs + finals)
 

@@ -143,6 +143,9 @@ class ScanParams(Params):
     go_backwards: bool
     truncate_gradient: int
     name: str | None
+    # outputs that hold only their last step: shape (1, ...) after >= 1 step, (0, ...) after none
+    # (spec/scan.md; the fast path uses it where only [-1] of an output is read)
+    last_only: tuple[int, ...] = ()
 
     def split_outer(self, inputs: Sequence[Variable]) -> tuple[Variable, list[Variable], list[Variable], list[Variable]]:
         """A scan node's outer inputs as (n_steps, sequences, initial values, others)."""

@@ -128,6 +128,9 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
 
     p0 = node.params
     assert isinstance(p0, ScanParams)
+    if p0.last_only:
+        return _undefined(node, NullGrad("scan: a loop the fast path rewrote (last-only outputs) is not "
+                                         "differentiated; differentiate the graph you built"))
     if p0.shared_outer_positions:
         converted = _as_outputs(node)
         return _from_outputs(node, converted, scan_vjp(converted, _final_cotangents(node, converted, gs)))

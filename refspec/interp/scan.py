@@ -104,7 +104,10 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
             if previous is not None and previous.shape != value.shape:
                 raise ValueError(f"scan: output {i} has shape {value.shape} at step {t} but "
                                  f"{previous.shape} before; every step must keep the shape")
-            outputs[i].append(value)
+            if i in params.last_only:
+                outputs[i][:] = [value]  # only the last step is kept
+            else:
+                outputs[i].append(value)
             if params.out_taps[i]:
                 histories[i].append(value)
         shared_now = list(values[n_out:n_out + n_shared])

@@ -21,6 +21,7 @@ from tests.budget import budget
 
 import refspec as theano
 import refspec.tensor as T
+from refspec.ast import toposort
 from refspec.errors import MissingInputError
 from refspec.scan_module import OrderedUpdates, until
 
@@ -652,3 +653,35 @@ def test_integer_and_float32_loops() -> None:
     got32 = out32.eval({fv: xv})
     assert got32.dtype == np.float32
     np.testing.assert_array_equal(got32, np.array(want, dtype=np.float32))
+
+
+def test_last_only_outputs_hold_the_final_step() -> None:
+    """spec/scan.md: a last-only output holds just its final step; out[-1] is unchanged."""
+    from dataclasses import replace
+
+    from refspec.ast import Op
+    from refspec.interp.evaluate import evaluate
+    from refspec.ops import make_node
+
+    x = T.dvector("x")
+    acc, _ = theano.scan(lambda a, s: s + a, sequences=x, outputs_info=T.constant(0.0))
+    node = acc.owner
+    assert node is not None
+    last = make_node(Op.SCAN, list(node.inputs), replace(node.params, last_only=(0,))).outputs[0]
+    full, kept = evaluate([acc, last], {x: np.array([1.0, 2.0, 3.0])})
+    np.testing.assert_array_equal(full, [1.0, 3.0, 6.0])
+    np.testing.assert_array_equal(kept, [6.0])
+    (empty,) = evaluate([last], {x: np.zeros(0)})
+    assert empty.shape == (0,)
+
+
+def test_fast_path_marks_outputs_read_only_at_the_end() -> None:
+    x = T.dvector("x")
+    acc, _ = theano.scan(lambda a, s: s + a, sequences=x, outputs_info=T.constant(0.0))
+    f = theano.function([x], acc[-1], mode="FAST_RUN")
+    assert f([1.0, 2.0, 3.0]) == 6.0
+    scans = [n for n in toposort(f.maker.fgraph.outputs) if n.op.value == "scan"]
+    assert [n.params.last_only for n in scans] == [(0,)]
+    g = theano.function([x], [acc[-1], acc], mode="FAST_RUN")  # the whole output is read: kept
+    scans = [n for n in toposort(g.maker.fgraph.outputs) if n.op.value == "scan"]
+    assert [n.params.last_only for n in scans] == [()]

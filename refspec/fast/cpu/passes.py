@@ -10,14 +10,26 @@ finite true value; spec/numerics.md lists each one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from refspec.ast import COMPLEX_DTYPES, EFFECTFUL, FLOAT_DTYPES, LOOPS, RANDOM, Constant, Op, Variable, toposort
+from refspec.ast import (
+    COMPLEX_DTYPES,
+    EFFECTFUL,
+    FLOAT_DTYPES,
+    LOOPS,
+    RANDOM,
+    Apply,
+    Constant,
+    Op,
+    Variable,
+    toposort,
+)
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import REFERENCE
-from refspec.ops import apply1
-from refspec.params import DimShuffleParams, ShapeParams
+from refspec.ops import apply1, make_node
+from refspec.params import DimShuffleParams, IndexParams, ScalarIndex, ScanParams, ShapeParams
 from refspec.rewrite import Callback, Pat, PatternMatcher, Rule, const, rebuild, var
 from refspec.tensor.basic import constant
 
@@ -291,3 +303,38 @@ def _merge_once(roots: Sequence[Variable]) -> list[Variable]:
             memo2[id(node.outputs[0])] = found
     return rebuild(list(new_roots), memo2, lambda v: v) if memo2 else new_roots
 
+
+
+# -- loops: outputs read only at [-1] keep only their last step ----------------------------------
+
+
+def _reads_last_step_only(node: Apply) -> bool:
+    """``out[-1]`` with a constant index and nothing else."""
+    return (node.op is Op.SUBTENSOR and len(node.inputs) == 1 and isinstance(node.params, IndexParams)
+            and node.params.entries == (ScalarIndex(-1),))
+
+
+def last_step_only(roots: Sequence[Variable]) -> list[Variable]:
+    """Mark scan outputs that the graph reads only as ``[-1]`` last-only (spec/scan.md): the loop then
+    keeps one step instead of stacking all of them. Values are unchanged (exact)."""
+    nodes = toposort(roots)
+    consumers: dict[int, list[Apply]] = {}
+    for node in nodes:
+        for v in node.inputs:
+            consumers.setdefault(id(v), []).append(node)
+    root_ids = {id(r) for r in roots}
+    memo: dict[int, Variable] = {}
+    for node in nodes:
+        p = node.params
+        if node.op is not Op.SCAN or not isinstance(p, ScanParams):
+            continue
+        marked = {j for j, out in enumerate(node.outputs[:len(p.out_taps)])
+                  if id(out) not in root_ids and consumers.get(id(out))
+                  and all(_reads_last_step_only(c) for c in consumers[id(out)])}
+        if not marked - set(p.last_only):
+            continue
+        clone = make_node(Op.SCAN, list(node.inputs), replace(p, last_only=tuple(sorted(marked | set(p.last_only)))))
+        clone.source = node.source
+        for old, new in zip(node.outputs, clone.outputs):
+            memo[id(old)] = new
+    return rebuild(list(roots), memo, lambda v: v) if memo else list(roots)

@@ -27,7 +27,7 @@ from refspec.ast import (
     toposort,
 )
 from refspec.fast.cpu.codegen import GeneratedProgram, generate
-from refspec.fast.cpu.passes import STABILIZE, canonicalize, merge
+from refspec.fast.cpu.passes import STABILIZE, canonicalize, last_step_only, merge
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.evaluate import evaluate
 from refspec.printing import debugprint_text
@@ -42,7 +42,7 @@ def optimize(roots: Sequence[Variable], log: list[str] | None = None) -> list[Va
     out = graph_rewrite(out, canonicalize(shape_of), log=log)
     out = graph_rewrite(out, STABILIZE, log=log)
     out = graph_rewrite(out, canonicalize(ShapeOf()), log=log)
-    return merge(out)
+    return last_step_only(merge(out))
 
 
 @dataclass
