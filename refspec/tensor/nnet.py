@@ -69,14 +69,28 @@ def binary_crossentropy(output: Operand, target: Operand) -> TensorVariable:
 
 def categorical_crossentropy(coding_dist: Operand, true_dist: Operand) -> TensorVariable:
     """-sum(true_dist * log(coding_dist), axis=-1); an integer vector ``true_dist`` gives class
-    indices, so the result is -log(coding_dist[i, true_dist[i]])."""
+    indices, so the result is -log(coding_dist[i, true_dist[i]]). When ``coding_dist`` is
+    ``softmax(x)`` along the last axis, ``log(coding_dist)`` is built as ``log_softmax(x)``: the same
+    function, without log(0) where a probability underflows, and with a gradient that stays finite
+    (spec/ops.md)."""
     p = as_tensor_variable(coding_dist)
     t = as_tensor_variable(true_dist)
+    log_p = _log_of(p)
     if is_integer(t.dtype):
         if t.ndim != 1 or p.ndim != 2:
             raise TypeError("integer targets need a matrix of probabilities and a vector of classes")
-        return neg(log(p[arange(t.shape[0]), t]))
-    return neg(sum_(mul(t, log(p)), axis=-1))
+        return neg(log_p[arange(t.shape[0]), t])
+    return neg(sum_(mul(t, log_p), axis=-1))
+
+
+def _log_of(p: TensorVariable) -> TensorVariable:
+    node = p.owner
+    if node is not None and node.op is Op.SOFTMAX and isinstance(node.params, AxisParams):
+        if node.params.axis == p.ndim - 1:
+            out = apply1(Op.LOG_SOFTMAX, [node.inputs[0]], node.params)
+            assert isinstance(out, TensorVariable)
+            return out
+    return log(p)
 
 
 # Theano's nnet also offered these names

@@ -532,3 +532,16 @@ def test_hessian_vector_product() -> None:
     # the same by reverse-over-reverse
     gv = T.grad(T.sum(T.grad(T.sum(x**3), x) * v), x)
     _eq(theano.function([x, v], gv)([1.0, 2.0], [1.0, 1.0]), [6.0, 12.0])
+
+
+def test_softmax_crossentropy_is_finite_where_a_probability_underflows() -> None:
+    # softmax(z) of the second row underflows to exactly 0 at class 2; categorical_crossentropy
+    # builds log_softmax, so the cost and its gradient stay finite on both paths
+    z = T.dmatrix("z")
+    t = T.lvector("t")
+    cost = T.mean(T.nnet.categorical_crossentropy(T.nnet.softmax(z), t))
+    for mode in ("REFERENCE", "FAST_RUN"):
+        value, g = theano.function([z, t], [cost, T.grad(cost, z)], mode=mode)(
+            [[0.0, 0.0, 0.0], [1000.0, 0.0, -1000.0]], [2, 2])
+        np.testing.assert_allclose(value, (np.log(3.0) + 2000.0) / 2)
+        np.testing.assert_allclose(g, [[1 / 6, 1 / 6, -1 / 3], [0.5, 0.0, -0.5]], atol=1e-12)
