@@ -21,7 +21,7 @@ from refspec.fast.cpu.fuse import find_groups, make_kernel
 from refspec.fast.cpu.inline import EMIT, HELPERS
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import FLOAT_NUMPY, PLAIN_NUMPY, REFERENCE
-from refspec.params import ScanParams
+from refspec.params import IfElseParams, ScanParams
 
 Kernel = Callable[..., object]
 
@@ -58,19 +58,45 @@ def _ufunc_kernel(node: Apply) -> np.ufunc | None:
     return direct if isinstance(direct, np.ufunc) else None
 
 
+def _conditional(order: Sequence[Apply], roots: Sequence[Variable]) -> set[int]:
+    """Nodes needed only through an ifelse branch: they run only if that branch is taken (lazy)."""
+    needed: set[int] = set()
+    stack = [v.owner for v in roots if v.owner is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in needed:
+            continue
+        needed.add(id(node))
+        for i, v in enumerate(node.inputs):
+            if v.owner is not None and not (node.op is Op.IFELSE and i > 0):
+                stack.append(v.owner)
+    return {id(n) for n in order} - needed
+
+
 def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool = True) -> GeneratedProgram:
     """Compile the graph computing ``roots`` from ``inputs`` (every other leaf must be a constant or
     a shared variable, read from its container when the program runs). Chains of elementwise ufunc
-    nodes become fused kernels (``refspec.fast.cpu.fuse``)."""
-    groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse else []
+    nodes become fused kernels (``refspec.fast.cpu.fuse``). An ifelse becomes an ``if`` block; the
+    nodes only its branches need are computed inside them, once at most ("not computed yet" guards),
+    so the untaken branch has no effect, as on the reference."""
+    order = toposort(roots)
+    conditional = _conditional(order, roots)
+    lazy = any(n.op is Op.IFELSE for n in order)
+    groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse and not lazy else []
     group_at = {id(g.nodes[-1]): g for g in groups}
     inside = {id(n) for g in groups for n in g.nodes[:-1]}
-    namespace: dict[str, object] = {"_asarray": np.asarray, **HELPERS}
+    namespace: dict[str, object] = {"_asarray": np.asarray, "_UNSET": _UNSET, **HELPERS}
     lines: list[str] = []
     names: dict[int, str] = {}
     kernels: list[tuple[Apply, str]] = []
+    index = {id(n): k for k, n in enumerate(order)}
     for i, v in enumerate(inputs):
         names[id(v)] = f"a{i}"
+    for k, node in enumerate(order):
+        for j, out in enumerate(node.outputs):
+            names.setdefault(id(out), f"v{k}_{j}")
+            if id(node) in conditional:
+                lines.append(f"    v{k}_{j} = _UNSET")
 
     def name_of(v: Variable) -> str:
         found = names.get(id(v))
@@ -82,26 +108,39 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         elif isinstance(v, SharedVariable):
             n = f"s{len(names)}"
             namespace[f"{n}_box"] = v.container
-            lines.append(f"    {n} = {n}_box.value")
+            lines.append(f"    {n} = {n}_box.value")  # read at the top, before any branch
         else:
             raise ValueError(f"codegen: {v} ({v.type}) has no value: not an input, constant or shared variable")
         names[id(v)] = n
         return n
 
-    consumed = {id(v) for node in toposort(roots) for v in node.inputs}
-    for k, node in enumerate(toposort(roots)):
-        if id(node) in inside:
-            continue  # computed inside its group's fused kernel
-        outs = [f"v{k}_{j}" for j in range(len(node.outputs))]
+    consumed = {id(v) for node in order for v in node.inputs}
+
+    def ensure(v: Variable) -> list[str]:
+        """Lines that make sure a conditional value is computed (nothing for the others)."""
+        node = v.owner
+        if node is None or id(node) not in conditional:
+            return []
+        guard = f"if {names[id(node.outputs[0])]} is _UNSET:"
+        return [guard, *_indent(compute(node))]
+
+    def compute(node: Apply) -> list[str]:
+        k = index[id(node)]
+        outs = [names[id(o)] for o in node.outputs]
+        if node.op is Op.IFELSE and isinstance(node.params, IfElseParams):
+            n = node.params.n_outs
+            cond, thens, elses = node.inputs[0], node.inputs[1:1 + n], node.inputs[1 + n:]
+            taken = [ln for v in thens for ln in ensure(v)] + [f"{', '.join(outs)}, = {''.join(name_of(v) + ', ' for v in thens)}"]
+            other = [ln for v in elses for ln in ensure(v)] + [f"{', '.join(outs)}, = {''.join(name_of(v) + ', ' for v in elses)}"]
+            kernels.append((node, "lazy branches"))
+            return [*ensure(cond), f"if bool({name_of(cond)}):", *_indent(taken), "else:", *_indent(other)]
+        body = [ln for v in node.inputs for ln in ensure(v)]
         group = group_at.get(id(node))
         if group is not None:
             namespace[f"k{k}"] = make_kernel(group, _ufunc_kernel)
             args = ", ".join(name_of(v) for v in group.inputs)
-            ops = " ".join(n.op.value for n in group.nodes)
-            lines.append(f"    {outs[0]} = k{k}({args})  # fused: {ops}")
             kernels.append((node, f"fused kernel of {len(group.nodes)} ops"))
-            names[id(node.outputs[0])] = outs[0]
-            continue
+            return body + [f"{outs[0]} = k{k}({args})  # fused: {' '.join(n.op.value for n in group.nodes)}"]
         arg_names = [name_of(v) for v in node.inputs]
         args = ", ".join(arg_names)
         direct = _direct_kernel(node)
@@ -110,9 +149,9 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         if expr is not None:
             if node.outputs[0].ndim == 0 and not expr.startswith("_asarray("):
                 expr = f"_asarray({expr})"  # indexing down to 0-d gives a numpy scalar
-            lines.append(f"    {outs[0]} = {expr}  # {node.op.value}")
             kernels.append((node, "inline"))
-        elif direct is not None:
+            return body + [f"{outs[0]} = {expr}  # {node.op.value}"]
+        if direct is not None:
             namespace[f"k{k}"] = direct
             call = f"k{k}({args})"
             if node.outputs[0].ndim == 0 and id(node.outputs[0]) in consumed:
@@ -120,20 +159,23 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
                 # as on the reference (numpy's scalar paths differ: square of a complex64 scalar is
                 # not square of a 0-d complex64 array, bit for bit)
                 call = f"_asarray({call})"
-            lines.append(f"    {outs[0]} = {call}  # {node.op.value}")
             kernels.append((node, "numpy"))
-        elif node.op is Op.SCAN and isinstance(node.params, ScanParams):
+            return body + [f"{outs[0]} = {call}  # {node.op.value}"]
+        if node.op is Op.SCAN and isinstance(node.params, ScanParams):
             from refspec.fast.cpu.loops import scan_kernel  # loops compile their steps with this module
 
             namespace[f"k{k}"], how = scan_kernel(node.params)
-            lines.append(f"    {', '.join(outs)}, = k{k}({args})  # scan")
             kernels.append((node, how))
-        else:
-            namespace[f"k{k}"] = partial(REFERENCE[node.op], node.params)
-            lines.append(f"    {', '.join(outs)}, = k{k}({args})  # {node.op.value}")
-            kernels.append((node, "reference kernel"))
-        for out, n in zip(node.outputs, outs):
-            names[id(out)] = n
+            return body + [f"{', '.join(outs)}, = k{k}({args})  # scan"]
+        namespace[f"k{k}"] = partial(REFERENCE[node.op], node.params)
+        kernels.append((node, "reference kernel"))
+        return body + [f"{', '.join(outs)}, = k{k}({args})  # {node.op.value}"]
+
+    for node in order:
+        if id(node) in inside or id(node) in conditional:
+            continue  # inside a fused kernel, or computed where a branch needs it
+        block = compute(node)
+        lines.extend(_indent(block))
     results = [name_of(v) for v in roots]
     header = f"def program({', '.join(f'a{i}' for i in range(len(inputs)))}):"
     body = lines + [f"    return ({''.join(f'_asarray({r}), ' for r in results)})"]
@@ -146,3 +188,17 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
     run = namespace["program"]
     assert callable(run)
     return GeneratedProgram(source, run, list(inputs), kernels)
+
+
+class _Unset:
+    """The value of a conditional variable its branch has not computed (yet)."""
+
+    def __repr__(self) -> str:
+        return "_UNSET"
+
+
+_UNSET = _Unset()
+
+
+def _indent(block: list[str]) -> list[str]:
+    return ["    " + ln for ln in block]

@@ -6,25 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from refspec.ast import LAZY, Array, Variable, toposort
+from refspec.ast import Array, Variable
 from refspec.interp.scan import Step, run_scan
 from refspec.params import ScanParams
 
 
-def compiled_step(params: ScanParams) -> Step | None:
-    """The step's inner graph, optimized and generated; values in inner-input order. None when the
-    step has an ifelse: lazy branches are not generated (a generated program would evaluate both),
-    so the reference evaluator runs such a step."""
+def compiled_step(params: ScanParams) -> Step:
+    """The step's inner graph, optimized and generated (an ifelse as lazy branches); values in
+    inner-input order."""
     from refspec.fast.cpu.codegen import generate  # codegen builds loops' kernels: import at call time
     from refspec.fast.cpu.pipeline import optimize
 
     roots: list[Variable] = list(params.inner_outputs)
     if params.until is not None:
         roots.append(params.until)
-    optimized = optimize(roots)
-    if any(node.op in LAZY for node in toposort(optimized)):
-        return None
-    program = generate(optimized, list(params.inner_inputs))
+    program = generate(optimize(roots), list(params.inner_inputs))
     run = program.run
 
     def step(values: list[Array]) -> list[Array]:
@@ -35,6 +31,4 @@ def compiled_step(params: ScanParams) -> Step | None:
 
 def scan_kernel(params: ScanParams) -> tuple[Callable[..., tuple[Array, ...]], str]:
     """The loop's kernel, and how its step runs (for ``Function.report()``)."""
-    step = compiled_step(params)
-    how = "loop with a generated step" if step is not None else "reference loop (the step has an ifelse)"
-    return partial(run_scan, params, step=step), how
+    return partial(run_scan, params, step=compiled_step(params)), "loop with a generated step"
