@@ -16,7 +16,7 @@ import numpy as np
 from refspec.ast import Constant, SharedVariable, TensorType, Variable, toposort
 from refspec.dtypes import is_float
 from refspec.ops import make_node
-from refspec.params import CastParams, DTypeParams, Params
+from refspec.params import CastParams, DTypeParams, Params, ScanParams
 from refspec.tensor.basic import cast, constant
 
 
@@ -28,6 +28,14 @@ def _wide_params(params: Params) -> Params:
     if isinstance(params, (CastParams, DTypeParams)):
         return replace(params, dtype=_wide(params.dtype))
     return params
+
+
+def _wide_loop(p: ScanParams) -> ScanParams:
+    """The loop with its step's inner graph widened the same way (its placeholders included)."""
+    roots = list(p.inner_outputs) + ([p.until] if p.until is not None else [])
+    wide_roots, wide_inner = float64_twin(roots, list(p.inner_inputs))
+    return replace(p, inner_inputs=tuple(wide_inner), inner_outputs=tuple(wide_roots[:len(p.inner_outputs)]),
+                   until=wide_roots[-1] if p.until is not None else None)
 
 
 def float64_twin(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> tuple[list[Variable], list[Variable]]:
@@ -61,6 +69,8 @@ def float64_twin(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> tup
             # parameters cast back to their dtypes (its output is widened where it is used)
             args = [cast(a, v.dtype) if a.dtype != v.dtype else a for a, v in zip(args, node.inputs)]
             clone = make_node(node.op, args, node.params)
+        elif isinstance(node.params, ScanParams):
+            clone = make_node(node.op, args, _wide_loop(node.params))
         else:
             clone = make_node(node.op, args, _wide_params(node.params))
         for old, new in zip(node.outputs, clone.outputs):

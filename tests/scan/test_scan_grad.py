@@ -355,3 +355,16 @@ def test_n_steps_is_not_differentiable() -> None:
     hs = first(theano.scan(lambda a: a * k, sequences=x, n_steps=T.cast(k, "int64")))
     g = T.grad(hs.sum(), k, disconnected_inputs="ignore")  # only through the body
     assert g.eval({x: [1.0, 2.0, 3.0], k: 2.0}) == 3.0
+
+
+def test_verify_grad_through_a_float32_loop() -> None:
+    """The float64 twin verify_grad differences widens the loop's step graph too."""
+
+    def rnn(xs: T.TensorVariable, w: T.TensorVariable, h0: T.TensorVariable) -> T.TensorVariable:
+        return first(theano.scan(lambda x, h, w: T.tanh(x * w + h), sequences=xs, outputs_info=h0,
+                                 non_sequences=[w]))
+
+    rng = np.random.default_rng(5)
+    points = [rng.standard_normal((4, 3)).astype("float32"), rng.standard_normal(3).astype("float32"),
+              rng.standard_normal(3).astype("float32")]
+    verify_grad(rnn, points, rng=rng)
