@@ -10,7 +10,7 @@ from typing import TextIO
 
 from refspec.ast import Apply, Constant, Op, Variable
 from refspec.ops import apply1, op_display_name
-from refspec.params import PrintParams
+from refspec.params import SYM, CastParams, IndexParams, PrintParams, ScalarIndex, SliceIndex
 
 _INFIX = {
     Op.ADD: ("+", 1), Op.SUB: ("-", 1), Op.MUL: ("*", 2), Op.TRUE_DIV: ("/", 2), Op.INT_DIV: ("//", 2),
@@ -44,6 +44,10 @@ def pprint(var: Variable | Sequence[Variable]) -> str:
             rendered = f"({args[0]} {symbol} {args[1]})"
         elif node.op is Op.NEG:
             rendered = f"-{args[0]}"
+        elif node.op is Op.SUBTENSOR and isinstance(node.params, IndexParams):
+            rendered = f"{args[0]}[{_index_text(node.params, args[1:])}]"
+        elif node.op is Op.CAST and isinstance(node.params, CastParams):
+            rendered = f"cast({args[0]}, {node.params.dtype!r})"
         else:
             name = node.op.value if node.op in _INFIX or not node.outputs else _short_name(node)
             rendered = f"{name}({', '.join(args)})"
@@ -52,6 +56,25 @@ def pprint(var: Variable | Sequence[Variable]) -> str:
                 rendered if len(node.outputs) == 1 else f"{rendered}[{i}]"
             )
     return show(var) if var.owner is None or var.name is not None else text[id(var)]
+
+
+def _index_text(params: IndexParams, symbolic: list[str]) -> str:
+    """``0, 1:3, ::-1, i`` for an index description (symbolic parts by their printed form)."""
+    parts = iter(symbolic)
+
+    def part(p: int | None | str) -> str:
+        return "" if p is None else next(parts) if p == SYM else str(p)
+
+    items: list[str] = []
+    for e in params.entries:
+        if isinstance(e, ScalarIndex):
+            items.append(part(e.value))
+        elif isinstance(e, SliceIndex):
+            text = f"{part(e.start)}:{part(e.stop)}"
+            items.append(text + (f":{part(e.step)}" if e.step is not None else ""))
+        else:
+            items.append(next(parts))
+    return ", ".join(items)
 
 
 def _short_name(node: Apply) -> str:

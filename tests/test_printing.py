@@ -215,3 +215,12 @@ def test_print_with_eval(capsys: pytest.CaptureFixture[str]) -> None:
     x = T.dscalar("x")
     assert (Print("x")(x) * 2).eval({x: 5.0}) == 10.0
     assert capsys.readouterr().out == "x __str__ = 5.0\n"
+
+
+def test_pp_shows_indices_and_cast_dtypes() -> None:
+    m = T.dmatrix("m")
+    i = T.lscalar("i")
+    assert theano.pp(m[0]) == "m[0]"
+    assert theano.pp(m[1:, 2]) == "m[1:, 2]"
+    assert theano.pp(m[i, ::-1]) == "m[i, ::-1]"
+    assert theano.pp(T.cast(m, "float32")) == "cast(m, 'float32')"
