@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Union
 
@@ -68,3 +69,21 @@ def as_tensor_grad(g: Grad, wrt: Variable) -> TensorVariable:
     if isinstance(g, TensorVariable):
         return cast(g, dtype) if g.dtype != dtype else g
     return zeros_like(as_tensor_variable(wrt), dtype=dtype)
+
+
+def paired_points(
+    what: str, targets: Variable | Sequence[Variable], points: Variable | Sequence[Variable]
+) -> list[tuple[Variable, TensorVariable]]:
+    """Lop's / Rop's eval points paired with the variables they stand beside, with a clear error
+    when their numbers or ndims differ."""
+    ts = [targets] if isinstance(targets, Variable) else list(targets)
+    ps = [points] if isinstance(points, Variable) else list(points)
+    if len(ts) != len(ps):
+        raise ValueError(f"{what}: {len(ts)} variables but {len(ps)} eval_points")
+    out: list[tuple[Variable, TensorVariable]] = []
+    for t, p in zip(ts, ps):
+        pv = as_tensor_variable(p)
+        if pv.ndim != t.ndim:
+            raise TypeError(f"{what}: eval point for {t} has ndim {pv.ndim}, expected {t.ndim}")
+        out.append((t, pv))
+    return out

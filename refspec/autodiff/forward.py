@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import refspec.tensor as T
 from refspec.ast import Variable, toposort
-from refspec.autodiff.cotangent import tv
+from refspec.autodiff.cotangent import paired_points, tv
 from refspec.autodiff.jvp import JVP, NullGradError, Tangent
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE
-from refspec.tensor.basic import as_tensor_variable, cast
+from refspec.tensor.basic import cast
 from refspec.tensor.var import TensorVariable
 
 
@@ -31,15 +31,8 @@ def Rop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
     """Jacobian-vector product: the Jacobian of ``f`` with respect to ``wrt`` times ``eval_points``
     (shaped like ``wrt``); results are shaped like ``f``."""
     fs = [f] if isinstance(f, Variable) else list(f)
-    ws = [wrt] if isinstance(wrt, Variable) else list(wrt)
-    ps = [eval_points] if isinstance(eval_points, Variable) else list(eval_points)
-    if len(ws) != len(ps):
-        raise ValueError(f"Rop: {len(ws)} wrt variables but {len(ps)} eval_points")
     tangents: dict[int, Tangent] = {}
-    for w, p in zip(ws, ps):
-        pv = as_tensor_variable(p)
-        if pv.ndim != w.ndim:
-            raise TypeError(f"Rop: eval point for {w} has ndim {pv.ndim}, expected {w.ndim}")
+    for w, pv in paired_points("Rop", wrt, eval_points):
         pv = cast(pv, w.dtype) if pv.dtype != w.dtype else pv
         # the eval point takes wrt's shape (an error at run time if it cannot), so the result
         # always depends on wrt, as Theano's Rop graphs do

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, overload
 
 from refspec.ast import Apply, Op, Variable, toposort
-from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, _Zero, accumulate, as_tensor_grad, tv
+from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, _Zero, accumulate, as_tensor_grad, paired_points, tv
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP
 from refspec.dtypes import is_complex, is_float
 from refspec.params import IfElseParams
@@ -247,16 +247,7 @@ def Lop(f: Variable | Sequence[Variable], wrt: Variable | Sequence[Variable],
         disconnected_inputs: str = "raise") -> object:
     """Vector-Jacobian product: ``eval_points`` (shaped like ``f``) times the Jacobian of ``f``
     with respect to ``wrt``; results are shaped like ``wrt``."""
-    fs, _ = _as_list(f)
-    points, _ = _as_list(eval_points)
-    if len(fs) != len(points):
-        raise ValueError(f"Lop: {len(fs)} outputs but {len(points)} eval_points")
-    known: dict[Variable, object] = {}
-    for fi, pi in zip(fs, points):
-        pv = as_tensor_variable(pi)
-        if pv.ndim != fi.ndim:
-            raise TypeError(f"Lop: eval point for {fi} has ndim {pv.ndim}, expected {fi.ndim}")
-        known[fi] = pv
+    known: dict[Variable, object] = dict(paired_points("Lop", f, eval_points))
     return grad(None, wrt, consider_constant=consider_constant, known_grads=known,
                 disconnected_inputs=disconnected_inputs, add_names=False)
 
