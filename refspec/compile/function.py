@@ -85,7 +85,10 @@ class Function:
         self._fresh = [False] * len(self._roots)
         outputs = list(program.outputs)
         if mode == "FAST_RUN":
-            self._fast = FastRunner.build(self._roots, [s.variable for s in program.inputs])
+            n_out = len(program.outputs)
+            inplace = {n_out + j: target for j, (target, _) in enumerate(program.updates)}
+            self._fast = FastRunner.build(self._roots, [s.variable for s in program.inputs],
+                                          inplace=inplace, check_updates=self._check_update_shapes)
             self._runner = self._fast
             self._fresh = self._fast.fresh
             outputs = self._fast.optimized[:len(outputs)]
@@ -179,6 +182,21 @@ class Function:
         return f"function {self.name!r}" if self.name else "function"
 
     # -- the call --
+    def _check_update_shapes(self, values: Sequence[Array | None]) -> None:
+        """Every update value (roots after the outputs; None: not computed yet) fits its target.
+        The fast path calls this before it writes any update into a shared variable's array."""
+        p = self.program
+        n_out = len(p.outputs)
+        for (target, _), value in zip(p.updates, values[n_out:n_out + len(p.updates)]):
+            if value is not None and not target.type.accepts_shape(value.shape):
+                raise UpdateError(f"the update for {target} produced shape {value.shape}, which does "
+                                  f"not fit {target.type}; no shared variable was changed")
+        for spec, value in zip(self._in_updates, values[n_out + len(p.updates):]):
+            if value is not None and not spec.variable.type.accepts_shape(value.shape):
+                raise UpdateError(f"the update for input {spec.name or spec.variable} produced shape "
+                                  f"{value.shape}, which does not fit {spec.variable.type}; no shared "
+                                  "variable was changed")
+
     def report(self) -> str:
         """How this function runs: the rewritten graph, the rewrites applied, what is generated code
         and what runs on the reference."""
@@ -197,15 +215,7 @@ class Function:
         outs = values[:n_out]
         new_shared = values[n_out:n_out + len(p.updates)]
         new_inputs = values[n_out + len(p.updates):]
-        for (target, _), value in zip(p.updates, new_shared):
-            if not target.type.accepts_shape(value.shape):
-                raise UpdateError(f"the update for {target} produced shape {value.shape}, which does "
-                                  f"not fit {target.type}; no shared variable was changed")
-        for spec, value in zip(in_updates, new_inputs):
-            if not spec.variable.type.accepts_shape(value.shape):
-                raise UpdateError(f"the update for input {spec.name or spec.variable} produced shape "
-                                  f"{value.shape}, which does not fit {spec.variable.type}; no shared "
-                                  "variable was changed")
+        self._check_update_shapes(values)
         # commit: every value is computed and checked, so nothing below can fail halfway
         for (target, _), value in zip(p.updates, new_shared):
             target.container.value = value

@@ -9,21 +9,28 @@ user, and the text is deterministic, so it is also the cache key for the compile
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from types import CodeType
 
 import numpy as np
 
-from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, toposort
-from refspec.fast.cpu.fuse import find_groups, make_kernel
+from refspec.ast import ELEMENTWISE, REDUCE, Apply, Array, Constant, Op, SharedVariable, Variable, toposort
+from refspec.fast.cpu.fuse import Group, find_groups, make_kernel
+from refspec.fast.cpu.inplace import plan_inplace, writable
 from refspec.fast.cpu.inline import EMIT, HELPERS
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.reference import FLOAT_NUMPY, PLAIN_NUMPY, REFERENCE
 from refspec.params import IfElseParams, ScanParams
 
 Kernel = Callable[..., object]
+
+# ops whose kernels always return a newly allocated array (never a view of an input, never an input)
+FRESH_OPS = (ELEMENTWISE | REDUCE | {Op.DOT, Op.TENSORDOT, Op.BATCHED_DOT, Op.SOFTMAX, Op.LOG_SOFTMAX,
+                                    Op.ALLOC, Op.ARANGE, Op.EYE, Op.MAKE_VECTOR, Op.INC_SUBTENSOR,
+                                    Op.JOIN, Op.SHAPE}) - {Op.SUM_TO}
+
 
 _CODE_CACHE: dict[str, CodeType] = {}
 
@@ -73,19 +80,34 @@ def _conditional(order: Sequence[Apply], roots: Sequence[Variable]) -> set[int]:
     return {id(n) for n in order} - needed
 
 
-def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool = True) -> GeneratedProgram:
+UpdateCheck = Callable[[Sequence[Array | None]], None]
+
+
+def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool = True,
+             inplace: Mapping[int, SharedVariable] | None = None,
+             check_updates: UpdateCheck | None = None) -> GeneratedProgram:
     """Compile the graph computing ``roots`` from ``inputs`` (every other leaf must be a constant or
     a shared variable, read from its container when the program runs). Chains of elementwise ufunc
     nodes become fused kernels (``refspec.fast.cpu.fuse``). An ifelse becomes an ``if`` block; the
     nodes only its branches need are computed inside them, once at most ("not computed yet" guards),
-    so the untaken branch has no effect, as on the reference."""
+    so the untaken branch has no effect, as on the reference.
+
+    ``inplace`` (root index -> shared variable) asks for update values to be written into their
+    shared variable's array (``refspec.fast.cpu.inplace``); those writes come last, after
+    ``check_updates`` has seen every other root's value (None for the ones written in place)."""
     order = toposort(roots)
     conditional = _conditional(order, roots)
     lazy = any(n.op is Op.IFELSE for n in order)
     groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse and not lazy else []
     group_at = {id(g.nodes[-1]): g for g in groups}
     inside = {id(n) for g in groups for n in g.nodes[:-1]}
-    namespace: dict[str, object] = {"_asarray": np.asarray, "_UNSET": _UNSET, **HELPERS}
+    written = dict(inplace or {})
+    if written:
+        chosen = plan_inplace(roots, written, lambda n: _kernel_operands(n, group_at), FRESH_OPS)
+        written = {i: t for i, t in written.items() if i in chosen}
+    deferred = {id(roots[i].owner): t for i, t in written.items() if roots[i].owner is not None}
+    namespace: dict[str, object] = {"_asarray": np.asarray, "_UNSET": _UNSET, "_writable": writable,
+                                    "_check_updates": check_updates, **HELPERS}
     lines: list[str] = []
     names: dict[int, str] = {}
     kernels: list[tuple[Apply, str]] = []
@@ -171,11 +193,40 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         kernels.append((node, "reference kernel"))
         return body + [f"{', '.join(outs)}, = k{k}({args})  # {node.op.value}"]
 
+    def compute_into(node: Apply, target: SharedVariable) -> list[str]:
+        """The node's value written into the target's array when it fits, else a new array."""
+        k = index[id(node)]
+        out = names[id(node.outputs[0])]
+        group = group_at.get(id(node))
+        operands = group.inputs if group is not None else node.inputs
+        if group is not None:
+            namespace[f"k{k}"] = make_kernel(group, _ufunc_kernel)
+            kernels.append((node, f"fused kernel of {len(group.nodes)} ops, in place"))
+        else:
+            namespace[f"k{k}"] = _ufunc_kernel(node)
+            kernels.append((node, "numpy, in place"))
+        args = ", ".join(name_of(v) for v in operands)
+        dest = name_of(target)
+        arguments = "(" + "".join(f"a{i}, " for i in range(len(inputs))) + ")"
+        return [f"if _writable({dest}, {arguments}, {args}):  # {node.op.value} into its shared variable",
+                f"    {out} = k{k}({args}, out={dest})",
+                "else:",
+                f"    {out} = k{k}({args})"]
+
     for node in order:
-        if id(node) in inside or id(node) in conditional:
-            continue  # inside a fused kernel, or computed where a branch needs it
+        if id(node) in inside or id(node) in conditional or id(node) in deferred:
+            continue  # inside a fused kernel, computed where a branch needs it, or written last
         block = compute(node)
         lines.extend(_indent(block))
+    if deferred:
+        if check_updates is not None:
+            pending = {id(roots[i]) for i in written}
+            values = "".join(("None" if id(v) in pending else name_of(v)) + ", " for v in roots)
+            lines.append(f"    _check_updates(({values}))  # every shape checked before any write")
+        for node in order:
+            target = deferred.get(id(node))
+            if target is not None:
+                lines.extend(_indent(compute_into(node, target)))
     results = [name_of(v) for v in roots]
     header = f"def program({', '.join(f'a{i}' for i in range(len(inputs)))}):"
     body = lines + [f"    return ({''.join(f'_asarray({r}), ' for r in results)})"]
@@ -198,6 +249,14 @@ class _Unset:
 
 
 _UNSET = _Unset()
+
+
+def _kernel_operands(node: Apply, group_at: Mapping[int, Group]) -> Sequence[Variable] | None:
+    """The operands of the ufunc kernel computing ``node`` (a fused chain's inputs), or None."""
+    group = group_at.get(id(node))
+    if group is not None:
+        return group.inputs
+    return node.inputs if _ufunc_kernel(node) is not None else None
 
 
 def _indent(block: list[str]) -> list[str]:

@@ -91,10 +91,12 @@ def make_kernel(group: Group, ufunc_of: Callable[[Apply], np.ufunc | None]) -> C
         steps.append((fn, args, node.outputs[0].type.np_dtype))
     out_dtype = group.output.type.np_dtype
 
-    def plain(values: list[object]) -> object:
-        for fn, args, _ in steps:
+    def plain(values: list[object], out: Array | None) -> object:
+        for fn, args, _ in steps[:-1]:
             values.append(fn(*[values[a] for a in args]))
-        return values[-1]
+        fn, args, _ = steps[-1]
+        operands = [values[a] for a in args]
+        return fn(*operands) if out is None else fn(*operands, out=out)
 
     def run_blocks(flat_in: list[object], result: Array, start: int, stop: int) -> None:
         with np.errstate(all="ignore"):  # per thread: the caller's errstate does not reach the pool
@@ -111,13 +113,15 @@ def make_kernel(group: Group, ufunc_of: Callable[[Apply], np.ufunc | None]) -> C
                 fn(*[values[a] for a in args], out=target)
                 values.append(target)
 
-    def kernel(*inputs: Array) -> Array:
+    def kernel(*inputs: Array, out: Array | None = None) -> Array:
+        """The chain's result, in a new array or (``out``: C-contiguous, of the result's shape and
+        dtype) written into ``out``."""
         shaped = next((x for x in inputs if np.ndim(x) > 0), None)
         if shaped is None or shaped.size < BLOCKED_FROM:
-            return np.asarray(plain(list(inputs)))
+            return np.asarray(plain(list(inputs), out))
         shape = shaped.shape
         flat_in: list[object] = [np.ascontiguousarray(x).reshape(-1) if np.ndim(x) else x for x in inputs]
-        result = np.empty(shape, dtype=out_dtype)
+        result = np.empty(shape, dtype=out_dtype) if out is None else out
         flat_out = result.reshape(-1)
         n = flat_out.size
         if n >= THREADS_FROM:

@@ -25,7 +25,7 @@ from refspec.ast import (
     graph_inputs,
     toposort,
 )
-from refspec.fast.cpu.codegen import GeneratedProgram, generate
+from refspec.fast.cpu.codegen import FRESH_OPS, GeneratedProgram, UpdateCheck, generate
 from refspec.fast.cpu.passes import STABILIZE, canonicalize, last_step_only, merge
 from refspec.fast.cpu.shapes import ShapeOf
 from refspec.interp.evaluate import evaluate
@@ -56,10 +56,16 @@ class FastRunner:
     fresh: list[bool] = field(default_factory=list)  # per root: a new array no one else holds
 
     @staticmethod
-    def build(roots: Sequence[Variable], inputs: Sequence[Variable]) -> FastRunner:
+    def build(roots: Sequence[Variable], inputs: Sequence[Variable],
+              inplace: Mapping[int, SharedVariable] | None = None,
+              check_updates: UpdateCheck | None = None) -> FastRunner:
+        """``inplace`` (root index -> the shared variable that root's value replaces) allows those
+        values to be written into the shared variable's array, after ``check_updates`` has accepted
+        the other roots' values (``refspec.fast.cpu.inplace``)."""
         log: list[str] = []
         optimized = optimize(roots, log)
-        program = generate(optimized, _needed_inputs(optimized, inputs))
+        program = generate(optimized, _needed_inputs(optimized, inputs), inplace=inplace,
+                           check_updates=check_updates)
         fresh = [_is_fresh(v, optimized) for v in optimized]
         return FastRunner(list(roots), list(inputs), optimized, program, log, fresh)
 
@@ -87,12 +93,6 @@ class FastRunner:
             if how.startswith("reference"):  # reference kernels and loops: never silent
                 lines.append(f"  {node.op.value}: {how}")
         return "\n".join(lines)
-
-
-# ops whose kernels always return a newly allocated array (never a view of an input, never an input)
-FRESH_OPS = (ELEMENTWISE | REDUCE | {Op.DOT, Op.TENSORDOT, Op.BATCHED_DOT, Op.SOFTMAX, Op.LOG_SOFTMAX,
-                                    Op.ALLOC, Op.ARANGE, Op.EYE, Op.MAKE_VECTOR, Op.INC_SUBTENSOR,
-                                    Op.JOIN, Op.SHAPE}) - {Op.SUM_TO}
 
 
 def _is_fresh(v: Variable, roots: Sequence[Variable]) -> bool:

@@ -1,0 +1,100 @@
+"""In-place updates of shared variables: which update values may be written into the storage of the
+shared variable they replace, instead of into a new array.
+
+An update ``w <- w - lr * g`` whose last node is an elementwise ufunc (alone or ending a fused chain)
+can write its result into ``w``'s own array, saving the allocation and a pass over memory. That is
+exact (the same ufuncs, with ``out=``) and safe when nothing else can observe the old value after
+the write:
+
+- the write happens last, after every other value of the call is computed and every update's shape
+  has been checked (so a call that fails changes nothing, spec/function.md);
+- no other root (an output, another update) may be a view of ``w`` (it would show the new value);
+- the node's operands are ``w`` itself, values computed earlier in fresh arrays, or values that do not
+  depend on any shared variable updated in place (none of them can alias an array being written);
+- at run time: the result has exactly ``w``'s shape, ``w`` is writeable and C-contiguous, and it
+  shares no memory with an argument of the call (``writable`` below); otherwise the call allocates,
+  as without this rewrite.
+
+Only float and complex updates qualify: their ufuncs cannot raise once shapes match, so the writes
+at the end of a call cannot fail halfway through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+import numpy as np
+
+from refspec.ast import ELEMENTWISE, Apply, Array, Op, SharedVariable, Variable, toposort
+
+
+def plan_inplace(
+    roots: Sequence[Variable],
+    targets: Mapping[int, SharedVariable],
+    kernel_inputs: Callable[[Apply], Sequence[Variable] | None],
+    fresh_ops: Collection[Op],
+) -> dict[int, SharedVariable]:
+    """The roots (by index) whose values may be written into their target's storage.
+
+    ``targets`` maps the index of each update root to the shared variable it updates;
+    ``kernel_inputs(node)`` gives the operands of the ufunc kernel (or fused chain) that computes a
+    node, or None when the node is not computed by one."""
+    order = toposort(roots)
+    consumed = {id(v) for node in order for v in node.inputs}
+    depends = _dependence(order, [t for t in targets.values()])
+    chosen: dict[int, SharedVariable] = {}
+    for i, target in targets.items():
+        root = roots[i]
+        node = root.owner
+        if (node is None or node.op not in ELEMENTWISE or len(node.outputs) != 1
+                or root.type != target.type or root.dtype[0] not in "fc"
+                or id(root) in consumed or sum(r is root for r in roots) != 1):
+            continue
+        operands = kernel_inputs(node)
+        if operands is None:
+            continue
+        if all(_operand_ok(v, target, depends, fresh_ops) for v in operands):
+            chosen[i] = target
+    # a root other than the written ones that may be a view of a written variable forbids the write
+    for j, r in enumerate(roots):
+        if j in chosen:
+            continue
+        if r.owner is not None and r.owner.op in fresh_ops and sum(q is r for q in roots) == 1:
+            continue
+        for i, target in list(chosen.items()):
+            if id(target) in depends.get(id(r), set()):
+                del chosen[i]
+    return chosen
+
+
+def _operand_ok(v: Variable, target: SharedVariable, depends: Mapping[int, set[int]],
+                fresh_ops: Collection[Op]) -> bool:
+    if v is target:
+        return True
+    if v.owner is not None and v.owner.op in fresh_ops:
+        return True  # a new array computed before the writes
+    return not depends.get(id(v))  # reads no shared variable that may be written in place
+
+
+def _dependence(order: Sequence[Apply], shared: Sequence[SharedVariable]) -> dict[int, set[int]]:
+    """For each variable, the ids of the given shared variables it depends on."""
+    out: dict[int, set[int]] = {id(s): {id(s)} for s in shared}
+    for node in order:
+        found: set[int] = set()
+        for v in node.inputs:
+            found |= out.get(id(v), set())
+        if found:
+            for o in node.outputs:
+                out[id(o)] = found
+    return out
+
+
+def writable(target: Array, arguments: Sequence[object], *operands: Array) -> bool:
+    """Whether the result of an elementwise kernel over ``operands`` may be written into
+    ``target`` at run time."""
+    flags = target.flags
+    if not (flags.writeable and flags.c_contiguous):
+        return False
+    if np.broadcast_shapes(*(np.shape(x) for x in operands)) != target.shape:
+        return False
+    return not any(isinstance(a, np.ndarray) and np.may_share_memory(a, target) for a in arguments)
