@@ -8,6 +8,7 @@ outputs: each output's stacked steps, then the final value of each updated share
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,10 +46,23 @@ def reference_step(params: ScanParams) -> Step:
     return step
 
 
-def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step | None = None) -> tuple[Array, ...]:
-    """The loop. ``step`` computes one step from the inner inputs' values (the reference evaluator
-    unless a compiled step is given: the fast path passes its generated inner program)."""
-    run_step = step if step is not None else reference_step(params)
+@dataclass
+class LoopState:
+    """What the loop reads and grows: the sequences (reversed for go_backwards), each output's
+    history (initial entries, then one per step; empty for an output not fed back), each output's
+    steps, the outer "other" inputs and the current values of the updated shared variables."""
+
+    n_steps: int
+    seqs: list[Array]
+    histories: list[list[Array]]
+    outputs: list[list[Array]]
+    others: list[Array]
+    shared_now: list[Array]
+
+
+def prepare_loop(params: ScanParams, n_steps_value: Array, args: Sequence[Array]) -> LoopState:
+    """Split the outer values and check them: n_steps, each sequence's length, each initial value's
+    depth (the errors of spec/scan.md)."""
     n_seqs, n_fed = len(params.seq_taps), sum(1 for taps in params.out_taps if taps)
     seqs = list(args[:n_seqs])
     inits = list(args[n_seqs:n_seqs + n_fed])
@@ -82,11 +96,25 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
             if init.shape[0] < depth:
                 raise ValueError(f"scan: taps {list(taps)} need {depth} initial entries, got {init.shape[0]}")
             histories.append(list(init[:depth]))  # the first `depth` entries, as in Theano
-    outputs: list[list[Array]] = [[] for _ in params.out_taps]
-    n_shared = len(params.shared_outer_positions)
     shared_now = [others[p] for p in params.shared_outer_positions]
+    return LoopState(n_steps, seqs, histories, [[] for _ in params.out_taps], others, shared_now)
 
-    for t in range(n_steps):
+
+def shape_changed(i: int, value: Array, t: int, previous: Array) -> ValueError:
+    return ValueError(f"scan: output {i} has shape {value.shape} at step {t} but "
+                      f"{previous.shape} before; every step must keep the shape")
+
+
+def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step | None = None) -> tuple[Array, ...]:
+    """The loop. ``step`` computes one step from the inner inputs' values (the reference evaluator
+    unless a compiled step is given)."""
+    run_step = step if step is not None else reference_step(params)
+    state = prepare_loop(params, n_steps_value, args)
+    seqs, histories, outputs, others = state.seqs, state.histories, state.outputs, state.others
+    n_shared = len(params.shared_outer_positions)
+    shared_now = state.shared_now
+
+    for t in range(state.n_steps):
         inputs: list[Array] = []
         for seq, taps in zip(seqs, params.seq_taps):
             lo, hi = _window(taps)
@@ -102,8 +130,7 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
         for i, value in enumerate(values[:n_out]):
             previous = outputs[i][-1] if outputs[i] else (histories[i][-1] if histories[i] else None)
             if previous is not None and previous.shape != value.shape:
-                raise ValueError(f"scan: output {i} has shape {value.shape} at step {t} but "
-                                 f"{previous.shape} before; every step must keep the shape")
+                raise shape_changed(i, value, t, previous)
             if i in params.last_only:
                 outputs[i][:] = [value]  # only the last step is kept
             else:
@@ -113,14 +140,19 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
         shared_now = list(values[n_out:n_out + n_shared])
         if params.until is not None and bool(values[-1]):
             break  # the step whose condition is true is included
+    state.shared_now = shared_now
+    return finish_loop(params, state)
 
+
+def finish_loop(params: ScanParams, state: LoopState) -> tuple[Array, ...]:
+    """The outer outputs: each output's steps stacked, then the final shared values."""
     stacked: list[Array] = []
-    for i, steps in enumerate(outputs):
+    for i, steps in enumerate(state.outputs):
         if steps:
             stacked.append(np.stack(steps))
         else:
-            stacked.append(_empty_output(params, i, histories[i]))
-    return tuple(stacked) + tuple(shared_now)
+            stacked.append(_empty_output(params, i, state.histories[i]))
+    return tuple(stacked) + tuple(state.shared_now)
 
 
 def _empty_output(params: ScanParams, i: int, history: Sequence[Array]) -> Array:

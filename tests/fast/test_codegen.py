@@ -128,7 +128,7 @@ def test_golden_files_are_all_used() -> None:
     if UPDATE:
         return
     on_disk = {p.name.removesuffix(".py.txt") for p in GOLDEN.glob("*.py.txt")}
-    assert on_disk == set(GRAPHS), f"stale or missing golden files: {on_disk ^ set(GRAPHS)}"
+    assert on_disk == set(GRAPHS) | {"scan_loop"}, f"stale or missing golden files: {on_disk ^ set(GRAPHS)}"
 
 
 def test_generated_programs_run_the_reference_semantics() -> None:
@@ -223,3 +223,27 @@ def test_report_names_the_rewrites_and_the_reference_parts() -> None:
 
     plain = theano.function([z], z * 2, mode="REFERENCE")
     assert "reference interpreter" in plain.report()
+
+
+def test_golden_loop_source() -> None:
+    """The loop generated around a scan step: sequence taps at constant offsets, a two-tap history,
+    an until condition, a random state carried in a local."""
+    from refspec.ast import Op, toposort
+    from refspec.fast.cpu.loops import loop_source
+    from refspec.params import ScanParams
+    from refspec.scan_module import until
+
+    seq = T.dvector("seq")
+    srng = RandomStreams(seed=3)
+
+    def step(s_prev: Any, s_next: Any, f2: Any, f1: Any) -> Any:
+        new = f1 + f2 + s_prev * s_next + srng.uniform(())
+        return new, until(new > 100)
+
+    outs, updates = theano.scan(step, sequences=dict(input=seq, taps=[-1, 1]),
+                                outputs_info=dict(initial=T.zeros((2,)), taps=[-2, -1]))
+    f = theano.function([seq], outs, updates=updates, mode="FAST_RUN")
+    assert f._fast is not None
+    loops = [n.params for n in toposort(f._fast.optimized) if n.op is Op.SCAN]
+    assert len(loops) == 1 and isinstance(loops[0], ScanParams)
+    check_golden("scan_loop", loop_source(loops[0]))

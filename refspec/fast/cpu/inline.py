@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from refspec.ast import Apply, Op, Variable
+from refspec.ast import Apply, Constant, Op, Variable
 from refspec.interp.reference import REFERENCE
 from refspec.params import NO_PARAMS, CastParams, DimShuffleParams, IndexParams, ScalarIndex, SliceIndex
 
@@ -82,6 +82,15 @@ def _dimshuffle(node: Apply, args: list[str], name_of: Callable[[Variable], str]
     return expr
 
 
+def _reshape(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str:
+    """A view when numpy can make one, a copy otherwise: what the reference's ``x.reshape`` does."""
+    shape = node.inputs[1]
+    if isinstance(shape, Constant):
+        dims = tuple(int(d) for d in np.asarray(shape.data).reshape(-1))  # ints only in the text
+        return f"{args[0]}.reshape({dims})"
+    return f"{args[0]}.reshape({args[1]}.tolist())"
+
+
 def _sum_to(node: Apply, args: list[str], name_of: Callable[[Variable], str]) -> str | None:
     """When the target is ``shape(x)`` and ``g`` already has ``x``'s shape (the usual case at run
     time), the reference returns ``g`` itself: test that inline and call the kernel only otherwise."""
@@ -105,6 +114,7 @@ EMIT: dict[Op, Emitter] = {
     Op.SECOND: _second,
     Op.SUBTENSOR: _subtensor,
     Op.DIMSHUFFLE: _dimshuffle,
+    Op.RESHAPE: _reshape,
     Op.SUM_TO: _sum_to,
     Op.SOFTPLUS: _softplus,
 }
