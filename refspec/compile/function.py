@@ -95,6 +95,7 @@ class Function:
         borrowed = list(program.output_borrow) + [False] * (len(self._roots) - len(program.outputs))
         self._no_copy = [fresh or borrow for fresh, borrow in zip(self._fresh, borrowed)]
         self.maker = FunctionMaker(FunctionGraph([s.variable for s in program.inputs], outputs), mode)
+        self._types = [s.variable.type for s in program.inputs]
         self.value = _ContainerView(self, as_values=True)
         self.container = _ContainerView(self, as_values=False)
 
@@ -205,12 +206,17 @@ class Function:
         return f"mode {self.mode}: every node runs on the reference interpreter"
 
     def __call__(self, *args: object, **kwargs: object) -> Result:
-        env = self._bind(args, kwargs)
         p = self.program
         in_updates = self._in_updates
-        values = self._runner(self._roots, env)
+        arrays = None if kwargs or self._fast is None else _exact_arguments(args, self._types)
+        if arrays is not None and self._fast is not None:  # every argument given, already a value
+            values = self._fast.run_arrays(arrays)
+        else:
+            values = self._runner(self._roots, self._bind(args, kwargs))
         # outputs and stored values never alias inputs, shared storage or each other (spec/function.md)
         values = [v if keep else np.array(v, copy=True) for v, keep in zip(values, self._no_copy)]
+        if len(values) == len(p.outputs):  # no updates: nothing to check or commit
+            return values[0] if p.unpack == "single" else values
         n_out = len(p.outputs)
         outs = values[:n_out]
         new_shared = values[n_out:n_out + len(p.updates)]
@@ -273,6 +279,22 @@ def _exact(value: object, expected: TensorType) -> TypeGuard[Array]:
         and value.ndim == expected.ndim
         and expected.accepts_shape(value.shape)
     )
+
+
+def _exact_arguments(args: Sequence[object], types: Sequence[TensorType]) -> list[Array] | None:
+    """The arguments as they are, when there is one per input and each already is a value of its
+    input's type (a Python float counts for a float64 scalar); else None (bind them in full)."""
+    if len(args) != len(types):
+        return None
+    out: list[Array] = []
+    for arg, expected in zip(args, types):
+        if _exact(arg, expected):
+            out.append(arg)
+        elif type(arg) is float and expected.dtype == "float64" and not expected.shape:
+            out.append(np.array(arg))
+        else:
+            return None
+    return out
 
 
 def function(
