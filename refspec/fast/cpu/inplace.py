@@ -9,8 +9,8 @@ the write:
 - the write happens last, after every other value of the call is computed and every update's shape
   has been checked (so a call that fails changes nothing, spec/function.md);
 - no other root (an output, another update) may be a view of ``w`` (it would show the new value);
-- the node's operands are ``w`` itself, values computed earlier in fresh arrays, or values that do not
-  depend on any shared variable updated in place (none of them can alias an array being written);
+- the node's operands are ``w`` itself or values that cannot be (views of) an array written in place:
+  results of ops that always return new arrays (``FRESH_OPS``), or of any op over such values;
 - at run time: the result has exactly ``w``'s shape, ``w`` is writeable and C-contiguous, and it
   shares no memory with an argument of the call (``writable`` below); otherwise the call allocates,
   as without this rewrite.
@@ -41,7 +41,7 @@ def plan_inplace(
     node, or None when the node is not computed by one."""
     order = toposort(roots)
     consumed = {id(v) for node in order for v in node.inputs}
-    depends = _dependence(order, [t for t in targets.values()])
+    aliases = _may_alias(order, list(targets.values()), fresh_ops)
     chosen: dict[int, SharedVariable] = {}
     for i, target in targets.items():
         root = roots[i]
@@ -53,33 +53,26 @@ def plan_inplace(
         operands = kernel_inputs(node)
         if operands is None:
             continue
-        if all(_operand_ok(v, target, depends, fresh_ops) for v in operands):
+        # the target itself, or values that cannot be (views of) an array written in place
+        if all(v is target or not aliases.get(id(v)) for v in operands):
             chosen[i] = target
-    # a root other than the written ones that may be a view of a written variable forbids the write
+    # another root that may be a view of a written variable would show the new value: no write
     for j, r in enumerate(roots):
-        if j in chosen:
-            continue
-        if r.owner is not None and r.owner.op in fresh_ops and sum(q is r for q in roots) == 1:
-            continue
-        for i, target in list(chosen.items()):
-            if id(target) in depends.get(id(r), set()):
-                del chosen[i]
+        if j not in chosen:
+            for i, target in list(chosen.items()):
+                if id(target) in aliases.get(id(r), set()):
+                    del chosen[i]
     return chosen
 
 
-def _operand_ok(v: Variable, target: SharedVariable, depends: Mapping[int, set[int]],
-                fresh_ops: Collection[Op]) -> bool:
-    if v is target:
-        return True
-    if v.owner is not None and v.owner.op in fresh_ops:
-        return True  # a new array computed before the writes
-    return not depends.get(id(v))  # reads no shared variable that may be written in place
-
-
-def _dependence(order: Sequence[Apply], shared: Sequence[SharedVariable]) -> dict[int, set[int]]:
-    """For each variable, the ids of the given shared variables it depends on."""
+def _may_alias(order: Sequence[Apply], shared: Sequence[SharedVariable],
+               fresh_ops: Collection[Op]) -> dict[int, set[int]]:
+    """For each variable, the ids of the given shared variables whose array it may be or view: a
+    fresh op's result is a new array; any other op's may be (a view of) one of its inputs."""
     out: dict[int, set[int]] = {id(s): {id(s)} for s in shared}
     for node in order:
+        if node.op in fresh_ops:
+            continue
         found: set[int] = set()
         for v in node.inputs:
             found |= out.get(id(v), set())
