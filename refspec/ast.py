@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -355,11 +355,42 @@ class Constant(Variable):
         return f"TensorConstant{{{text}}}"
 
 
+class DeviceMirror(Protocol):
+    """A device copy of a container's value (GPU mode, ``refspec.fast.gpu.mirror``)."""
+
+    def download(self) -> Array:
+        """The device value as a new host array (which the mirror then knows to be in sync)."""
+        ...
+
+    def forget(self) -> None:
+        """The host array was lent out (and may be written to): upload it before the next device use."""
+        ...
+
+    def on_device(self, container: Container) -> object:
+        """The current value as a device array."""
+        ...
+
+
 class Container:
-    """The storage cell of a shared variable (or of a function's implicit input)."""
+    """The storage cell of a shared variable (or of a function's implicit input).
+
+    In GPU mode a container may also hold a device copy (``mirror``). While that copy is the newer
+    one, ``value`` is absent from the instance and its first read downloads it (``__getattr__``), so
+    every host reader sees the current value; assigning ``value`` makes the host value the newer one.
+    """
+
+    mirror: DeviceMirror | None = None
 
     def __init__(self, value: Array):
         self.value = value
+
+    def __getattr__(self, name: str) -> Array:
+        # reached only when normal lookup fails: ``value`` was dropped because the device is newer
+        mirror = self.__dict__.get("mirror")
+        if name != "value" or mirror is None:
+            raise AttributeError(name)
+        self.value = mirror.download()
+        return self.value
 
 
 class SharedVariable(Variable):

@@ -7,7 +7,7 @@ call, and only then commits all updates together; if anything raises, no state c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeGuard, Union
+from typing import TYPE_CHECKING, TypeGuard, Union
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from refspec.errors import UpdateError
 from refspec.fast.cpu.pipeline import FastRunner
 from refspec.interp.function import run_reference
 from refspec.values import filter_value
+
+if TYPE_CHECKING:
+    from refspec.fast.gpu.runner import GpuRunner
 
 Runner = Callable[[Sequence[Variable], Mapping[Variable, Array]], list[Array]]
 Result = Union[Array, list[Array]]
@@ -78,6 +81,7 @@ class Function:
         self.allow_input_downcast = allow_input_downcast
         self._runner: Runner = run_reference
         self._fast: FastRunner | None = None
+        self._gpu: GpuRunner | None = None
         self._roots = program.outputs + [e for _, e in program.updates] + [
             s.update for s in program.inputs if s.update is not None]
         self._in_updates = [s for s in program.inputs if s.update is not None]
@@ -92,6 +96,17 @@ class Function:
             self._runner = self._fast
             self._fresh = self._fast.fresh
             outputs = self._fast.optimized[:len(outputs)]
+        elif mode == "GPU":
+            from refspec.fast.gpu.runner import GpuRunner  # CuPy is optional: imported on use
+
+            self._gpu = GpuRunner.build(self._roots, [s.variable for s in program.inputs], len(program.outputs))
+            self._runner = self._gpu
+            self._fresh = [True] * len(self._roots)  # host outputs downloaded, device updates fresh
+            outputs = self._gpu.optimized[:len(outputs)]
+        elif mode == "DIFFCHECK":
+            from refspec.diffcheck.mode import DiffCheckRunner  # diffcheck builds on compile: import on use
+
+            self._runner = DiffCheckRunner(program)
         borrowed = list(program.output_borrow) + [False] * (len(self._roots) - len(program.outputs))
         self._no_copy = [fresh or borrow for fresh, borrow in zip(self._fresh, borrowed)]
         self.maker = FunctionMaker(FunctionGraph([s.variable for s in program.inputs], outputs), mode)
@@ -203,6 +218,8 @@ class Function:
         and what runs on the reference."""
         if self._fast is not None:
             return self._fast.report()
+        if self._gpu is not None:
+            return self._gpu.report()
         return f"mode {self.mode}: every node runs on the reference interpreter"
 
     def __call__(self, *args: object, **kwargs: object) -> Result:
@@ -223,6 +240,10 @@ class Function:
         new_inputs = values[n_out + len(p.updates):]
         self._check_update_shapes(values)
         # commit: every value is computed and checked, so nothing below can fail halfway
+        if self._gpu is not None:  # device arrays, into the shared variables' device mirrors
+            self._gpu.commit([t.container for t, _ in p.updates] + [_container(s) for s in in_updates],
+                             values[n_out:])
+            return outs[0] if p.unpack == "single" else outs
         for (target, _), value in zip(p.updates, new_shared):
             target.container.value = value
         for spec, value in zip(in_updates, new_inputs):
@@ -269,6 +290,11 @@ class Function:
     def __repr__(self) -> str:
         ins = ", ".join(str(s.variable) for s in self.program.inputs)
         return f"<refspec.Function {self.name or ''}({ins}) mode={self.mode}>"
+
+
+def _container(spec: InputSpec) -> Container:
+    assert spec.container is not None  # an input with an update has stored storage
+    return spec.container
 
 
 def _exact(value: object, expected: TensorType) -> TypeGuard[Array]:

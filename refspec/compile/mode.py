@@ -1,5 +1,6 @@
 """Execution modes: FAST_RUN (the default: rewritten, generated code), REFERENCE (alias FAST_COMPILE:
-the interpreter, no rewrites); DIFFCHECK (alias DebugMode) runs the reference until diffcheck lands."""
+the interpreter, no rewrites); DIFFCHECK (alias DebugMode: every call runs FAST_RUN and the reference and
+raises ``refspec.diffcheck.DiffCheckError`` where they disagree, see refspec/diffcheck/mode.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ MODES = {
     "DIFFCHECK": "DIFFCHECK",
     "DebugMode": "DIFFCHECK",
     "DEBUG_MODE": "DIFFCHECK",
+    "GPU": "GPU",  # CuPy on a CUDA device (refspec/fast/gpu); GpuUnavailableError without one
 }
 
 

@@ -7,7 +7,7 @@ Theano. ``bool(x)`` raises, so ``if x > 0:`` on a symbol fails loudly instead of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from refspec.ast import Array, Constant, SharedVariable, Variable, VariableClasses
 from refspec.values import filter_value
@@ -291,7 +291,12 @@ class TensorSharedVariable(TensorVariable, SharedVariable):
     """A shared tensor variable: ``get_value`` / ``set_value`` (see ``refspec.tensor.sharedvar``)."""
 
     def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Array:
+        mirror = self.container.mirror  # a device copy (GPU mode)
+        if mirror is not None and borrow and return_internal_type:
+            return cast(Array, mirror.on_device(self.container))  # the cupy.ndarray itself
         value = self.container.value
+        if mirror is not None and borrow:
+            mirror.forget()  # the borrower may write into the host array: upload it again
         return value if borrow else value.copy()
 
     def set_value(self, value: object, borrow: bool = False) -> None:

@@ -12,13 +12,10 @@ and the seed notes' programs.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import itertools
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,94 +29,18 @@ from tests.interp.strategies import ALL, REAL, arrays, elements, shapes
 import refspec as theano
 import refspec.tensor as T
 from refspec import In, ast
-from refspec.ast import Op, SharedVariable, Variable, graph_inputs
+from refspec.ast import Op, Variable
 from refspec.ifelse import ifelse
 from refspec.ops import OPS, REAL_ONLY, apply1, make_node
 from refspec.params import NO_PARAMS, CastParams, Params
 from refspec.scan_module import until
+from refspec.diffcheck.paths import Outcome, assert_agree, run_path
 from refspec.tensor.shared_randomstreams import RandomStreams
 
-from . import STABILIZE_RULES, Array, assert_refined, assert_same_bits
+from . import STABILIZE_RULES, Array, assert_refined, assert_same_bits, run_both
 
 SETTINGS = settings(budget(60), suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 MODES = ("REFERENCE", "FAST_RUN")
-
-
-# -- running a graph on both paths -------------------------------------------------------------------
-
-@dataclass
-class Outcome:
-    values: list[Array] | None  # None: the call raised
-    error: type[BaseException] | None
-    shared: list[Array]
-    printed: str
-    refined: bool = False  # a STABILIZE rule fired (FAST_RUN only)
-    rewrites: list[str] = field(default_factory=list)
-
-
-def _shared_of(roots: Sequence[Variable], updates: Any) -> list[SharedVariable]:
-    pairs = list(updates.items()) if isinstance(updates, dict) else list(updates or [])
-    found: dict[int, SharedVariable] = {}
-    for v in graph_inputs(list(roots) + [e for _, e in pairs]):
-        if isinstance(v, SharedVariable):
-            found.setdefault(id(v), v)
-    for target, _ in pairs:
-        found.setdefault(id(target), target)
-    return list(found.values())
-
-
-def run_mode(mode: str, inputs: Sequence[Variable], outputs: Sequence[Variable], values: Sequence[Array],
-             updates: Any = None, givens: Any = None, calls: int = 1) -> Outcome:
-    """Compile with ``mode`` and call it ``calls`` times with ``values``; what it returned, raised,
-    printed, and left in the shared variables."""
-    shared = _shared_of(outputs, updates)
-    f = theano.function(list(inputs), list(outputs), mode=mode, updates=updates, givens=givens,
-                        on_unused_input="ignore")
-    rewrites = list(f._fast.rewrites) if f._fast is not None else []
-    out: list[Array] | None = None
-    error: type[BaseException] | None = None
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        for _ in range(calls):
-            before = [np.array(s.container.value, copy=True) for s in shared]
-            try:
-                result = f(*values)
-            except Exception as exc:  # noqa: BLE001 - the class is what is compared
-                error = type(exc)
-                for b, s in zip(before, shared):  # a failing call changes no shared variable
-                    assert_same_bits(b, s.container.value)
-                break
-            # outputs are kept, not copied: a later call must not overwrite them
-            out = (out or []) + (result if isinstance(result, list) else [result])
-    return Outcome(None if error else out, error, [np.array(s.container.value, copy=True) for s in shared],
-                   buf.getvalue(), any(r in STABILIZE_RULES for r in rewrites), rewrites)
-
-
-def run_both(inputs: Sequence[Variable], outputs: Sequence[Variable], values: Sequence[Array],
-             updates: Any = None, givens: Any = None, calls: int = 1) -> tuple[Outcome, Outcome]:
-    """Both paths from the same shared state; asserts that they agree, returns both outcomes."""
-    shared = _shared_of(outputs, updates)
-    before = [np.array(s.container.value, copy=True) for s in shared]
-    outcomes = []
-    for mode in MODES:
-        for s, v in zip(shared, before):
-            s.container.value = np.array(v, copy=True)
-        outcomes.append(run_mode(mode, inputs, outputs, values, updates, givens, calls))
-    ref, fast = outcomes
-    assert_agree(ref, fast)
-    return ref, fast
-
-
-def assert_agree(ref: Outcome, fast: Outcome) -> None:
-    compare = assert_refined if fast.refined else assert_same_bits
-    assert fast.error is ref.error, f"reference raised {ref.error}, fast raised {fast.error}"
-    assert fast.printed == ref.printed
-    if ref.values is not None:
-        assert fast.values is not None and len(fast.values) == len(ref.values)
-        for r, f in zip(ref.values, fast.values):
-            compare(r, f)
-    for r, f in zip(ref.shared, fast.shared):
-        compare(r, f)
 
 
 # -- drawing graphs ----------------------------------------------------------------------------------
@@ -614,7 +535,7 @@ def test_expression_trees(data: st.DataObject) -> None:
     leaves = [g.leaf(dtype, (n,)) for _ in range(g.draw(st.integers(1, 3), label="leaves"))]
     leaves.append(g.leaf(dtype, ()))
     outputs = [_tree(g, leaves, 4) for _ in range(g.draw(st.integers(1, 3), label="outputs"))]
-    ref, fast = (run_mode(mode, g.inputs, outputs, g.values, calls=2) for mode in MODES)
+    ref, fast = (run_path(mode, g.inputs, outputs, g.values, calls=2) for mode in MODES)
     if not fast.refined:
         assert_agree(ref, fast)
         return
