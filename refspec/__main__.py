@@ -1,4 +1,5 @@
-"""``python -m refspec <command>``: ``demo`` runs the main job, ``bench`` the benchmark table."""
+"""``python -m refspec <command>``: ``demo`` runs the main job, ``bench`` the benchmark table,
+``diffcheck`` a differential campaign (fast paths vs the reference)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     from refspec.bench.runner import add_arguments
 
     add_arguments(bench_parser)
+    from refspec.diffcheck.cli import add_arguments as add_diffcheck_arguments
+
+    add_diffcheck_arguments(sub.add_parser("diffcheck", help="fast paths vs the reference on generated graphs"))
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -25,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         from refspec.bench.runner import main as bench_main
 
         return bench_main(args, argv)
+    if args.command == "diffcheck":
+        from refspec.diffcheck.cli import main as diffcheck_main
+
+        return diffcheck_main(args)
     return 2
 
 

@@ -1,0 +1,281 @@
+"""A seeded differential campaign: many generated programs, each run on the reference and on paths.
+
+``run_campaign(examples, seed)`` draws ``examples`` programs (``graphs.programs``) under hypothesis
+with a fixed seed (no example database, no deadline: the same seed and hypothesis version draw the
+same programs), runs each on the reference and on every path (``paths.compare_program``, amplified
+policy) and counts what happened. The first mismatch is raised inside the ``@given`` body so that
+hypothesis shrinks the program; the smallest failing program seen is then bisected to its first
+differing node and written as a repro. With ``builder`` (a user's function returning a compiled
+``Function`` or ``(inputs, outputs)``) the campaign is ``check()`` on that graph instead.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+
+from refspec.ast import Op, Variable
+from refspec.compile.function import Function
+from refspec.compile.program import Program
+from refspec.diffcheck.bisect import first_difference
+from refspec.diffcheck.check import CheckReport, check
+from refspec.diffcheck.graphs import FEATURES, Case, programs
+from refspec.diffcheck.repro import make_repro
+from refspec.diffcheck.paths import Comparison, Mismatch, Outcome, compare_program, program_of
+
+Built = Function | tuple[Sequence[Variable], Sequence[Variable] | Variable]
+SHRINK_SECONDS = 20.0  # shrinking stops here; the smallest failing program seen so far is kept
+JsonValue = int | float | str | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+class _Found(Exception):
+    """Raised in the ``@given`` body on a mismatch, so that hypothesis shrinks the program."""
+
+
+class _Stop(BaseException):
+    """Ends the campaign early (time limit); a BaseException, so hypothesis does not shrink it."""
+
+
+@dataclass
+class CampaignReport:
+    """The counts of a campaign, its per-op x dtype pass matrix and the first mismatch's repro."""
+
+    seed: int
+    paths: tuple[str, ...]
+    requested: int
+    graphs: int = 0
+    passed: int = 0
+    mismatches: int = 0
+    refinements: int = 0  # values that differ only as a declared refinement allows
+    errors_agreed: int = 0  # programs where the reference and every path raised the same class
+    seconds: float = 0.0
+    stopped_early: bool = False  # the time limit ended the campaign
+    matrix: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # op -> dtype -> [passed, failed]
+    n_nodes: list[int] = field(default_factory=list)
+    features: dict[str, int] = field(default_factory=dict)
+    first_mismatch: str | None = None
+    first_node: str | None = None  # the first differing node of the shrunk program
+    repro: str | None = None
+    repro_nodes: int | None = None
+    repro_max_elements: int | None = None
+    repro_verified: bool = False
+    shrunk_nodes: int | None = None  # the size of the program the repro was made from
+    check: CheckReport | None = None  # for a user's graph (``builder``)
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0 and (self.check is None or self.check.passed)
+
+    @property
+    def graphs_per_minute(self) -> float:
+        return 60.0 * self.graphs / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def median_nodes(self) -> float:
+        return float(statistics.median(self.n_nodes)) if self.n_nodes else 0.0
+
+    def feature_fractions(self) -> dict[str, float]:
+        return {name: self.features.get(name, 0) / self.graphs if self.graphs else 0.0 for name in sorted(FEATURES)}
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """A dict fit for ``json.dump``."""
+        matrix: dict[str, JsonValue] = {
+            op: {dtype: list[JsonValue](counts) for dtype, counts in sorted(per.items())}
+            for op, per in sorted(self.matrix.items())}
+        out: dict[str, JsonValue] = {
+            "seed": self.seed, "paths": list(self.paths), "requested": self.requested, "graphs": self.graphs,
+            "passed": self.passed, "mismatches": self.mismatches, "refinements": self.refinements,
+            "errors_agreed": self.errors_agreed, "seconds": round(self.seconds, 3),
+            "graphs_per_minute": round(self.graphs_per_minute, 1), "stopped_early": self.stopped_early,
+            "median_nodes": self.median_nodes,
+            "features": {k: round(v, 4) for k, v in self.feature_fractions().items()},
+            "matrix": matrix, "first_mismatch": self.first_mismatch, "first_node": self.first_node,
+            "repro": self.repro, "repro_nodes": self.repro_nodes, "repro_max_elements": self.repro_max_elements,
+            "repro_verified": self.repro_verified, "shrunk_nodes": self.shrunk_nodes, "ok": self.ok,
+        }
+        if self.check is not None:
+            out["check"] = str(self.check)
+        return out
+
+    def __str__(self) -> str:
+        head = "passed" if self.ok else "FAILED"
+        lines = [f"diffcheck campaign {head}: seed {self.seed}, {', '.join(self.paths)} vs REFERENCE"]
+        if self.check is not None:
+            return "\n".join(lines + [str(self.check)])
+        rows = [("graphs run", f"{self.graphs}" + (" (time limit)" if self.stopped_early else "")),
+                ("passed", str(self.passed)), ("mismatches", str(self.mismatches)),
+                ("refinements", str(self.refinements)), ("errors agreed", str(self.errors_agreed)),
+                ("graphs per minute", f"{self.graphs_per_minute:.0f}"),
+                ("median nodes", f"{self.median_nodes:g}")]
+        rows += [(f"  {name}", f"{100 * frac:.1f}%") for name, frac in self.feature_fractions().items()]
+        failing = sorted(op for op, per in self.matrix.items() if any(c[1] for c in per.values()))
+        rows.append(("ops / failing ops", f"{len(self.matrix)} / {len(failing)}"))
+        width = max(len(r[0]) for r in rows)
+        lines += [f"  {name.ljust(width)}  {value}" for name, value in rows]
+        if failing:
+            lines.append("  failing: " + ", ".join(
+                f"{op}[{','.join(d for d, c in sorted(self.matrix[op].items()) if c[1])}]" for op in failing))
+        if self.first_mismatch is not None:
+            lines.append(f"first mismatch: {self.first_mismatch}")
+        if self.first_node is not None:
+            lines.append(self.first_node)
+        if self.repro is not None:
+            lines.append(f"repro ({self.repro_nodes} nodes, <= {self.repro_max_elements} elements per input"
+                         + ("" if self.repro_verified else ", not verified") + "):")
+            lines.append(self.repro.rstrip("\n"))
+        return "\n".join(lines)
+
+
+def compare_case(case: Case, paths: Sequence[str]) -> tuple[Program, Comparison]:
+    """Run ``case`` on the reference and each path from its initial state (a crash while compiling
+    counts as a mismatch of the path that crashed)."""
+    case.reset()
+    program = program_of(case.inputs, case.outputs, case.updates, case.givens)
+    try:
+        result = compare_program(program, case.arguments(), 1, paths, amplified=True)
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding, not the campaign's end
+        empty = Outcome(None, type(exc), [], "")
+        result = Comparison(empty, {}, [Mismatch(",".join(paths), "compile", f"{type(exc).__name__}: {exc}")], [])
+    return program, result
+
+
+def _record(report: CampaignReport, case: Case, result: Comparison) -> None:
+    report.graphs += 1
+    report.n_nodes.append(case.n_nodes)
+    for name in case.features:
+        report.features[name] = report.features.get(name, 0) + 1
+    report.refinements += len(result.refinements)
+    ok = result.passed
+    report.passed += ok
+    report.mismatches += not ok
+    ref = result.reference
+    if ok and ref.error is not None and all(o.error is ref.error for o in result.outcomes.values()):
+        report.errors_agreed += 1
+    for op, dtypes in case.dtypes.items():
+        per = report.matrix.setdefault(op.value, {})
+        for dtype in dtypes:
+            per.setdefault(dtype, [0, 0])[0 if ok else 1] += 1
+
+
+def _size(case: Case) -> tuple[int, int]:
+    return case.n_nodes, max((int(v.size) for v in case.values + case.shared_values), default=0)
+
+
+def _explain(report: CampaignReport, case: Case, paths: Sequence[str]) -> None:
+    """Bisect the smallest failing program and write its repro."""
+    program, result = compare_case(case, paths)
+    report.shrunk_nodes = case.n_nodes
+    if result.mismatches:
+        report.first_mismatch = str(result.mismatches[0])
+    case.reset()
+    try:
+        first = first_difference(program, case.arguments(), 1, paths, amplified=True)
+        case.reset()
+        repro = make_repro(program, case.arguments(), first, 1, paths, amplified=True)
+    except Exception as exc:  # noqa: BLE001 - the mismatch stands without its explanation
+        report.first_node = f"no bisection: {type(exc).__name__}: {exc}"
+        return
+    finally:
+        case.reset()
+    if first is not None:
+        report.first_node = str(first)
+    if repro is not None:
+        report.repro, report.repro_nodes, report.repro_verified = repro.text, repro.nodes, repro.verified
+        report.repro_max_elements = repro.max_elements
+
+
+def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None,
+                 paths: Sequence[str] = ("FAST_RUN",), progress: bool = False,
+                 builder: Callable[[], Built] | None = None, time_limit: float | None = None,
+                 max_nodes: int = 40, shrink_seconds: float = SHRINK_SECONDS) -> CampaignReport:
+    """Draw ``examples`` programs for ``seed`` (focused on ``ops`` if given), run each on the
+    reference and on ``paths``, shrink the first mismatch and report (see the module docstring).
+    ``time_limit`` (seconds) ends the campaign early, ``shrink_seconds`` the shrinking of a failing
+    program; ``builder`` checks a user's graph instead."""
+    report = CampaignReport(seed, tuple(paths), examples)
+    start = time.perf_counter()
+    if builder is not None:
+        report.check = _check_built(builder(), examples, seed, paths)
+        report.graphs, report.passed = 1, int(report.check.passed)
+        report.mismatches = int(not report.check.passed)
+        report.seconds = time.perf_counter() - start
+        if report.check.repro is not None:
+            r = report.check.repro
+            report.repro, report.repro_nodes, report.repro_verified = r.text, r.nodes, r.verified
+            report.repro_max_elements = r.max_elements
+        return report
+    failures: list[Case] = []
+    bar = _bar(examples) if progress else None
+    shrink_deadline: list[float] = []
+
+    @hypothesis_seed(seed)
+    @settings(database=None, deadline=None, max_examples=max(examples, 1), derandomize=False,
+              phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
+              verbosity=Verbosity.quiet, report_multiple_bugs=False)
+    @given(programs(ops, max_nodes=max_nodes))
+    def body(case: Case) -> None:
+        if failures:  # shrinking: only whether this smaller program still fails matters
+            if time.perf_counter() > shrink_deadline[0]:
+                raise _Stop
+            _, result = compare_case(case, paths)
+            if not result.passed:
+                failures.append(case)
+                raise _Found
+            return
+        if report.graphs >= examples or (time_limit is not None and time.perf_counter() - start > time_limit):
+            report.stopped_early = report.graphs < examples
+            raise _Stop
+        _, result = compare_case(case, paths)
+        _record(report, case, result)
+        if bar is not None:
+            bar.update(1)
+        if not result.passed:
+            failures.append(case)
+            shrink_deadline.append(time.perf_counter() + shrink_seconds)
+            raise _Found
+
+    try:
+        body()
+    except _Stop:
+        pass
+    except Exception:  # _Found after shrinking, or hypothesis' Flaky when a replay passes
+        if not failures:
+            raise
+    finally:
+        if bar is not None:
+            bar.close()
+    report.seconds = time.perf_counter() - start
+    if failures:
+        _explain(report, min(failures, key=_size), paths)
+    return report
+
+
+def _check_built(built: Built, examples: int, seed: int, paths: Sequence[str]) -> CheckReport:
+    if isinstance(built, Function):
+        return check(built, examples=examples, seed=seed, paths=paths)
+    inputs, outputs = built
+    return check(outputs, list(inputs), examples=examples, seed=seed, paths=paths)
+
+
+class _Bar:
+    """The part of a tqdm bar the campaign uses."""
+
+    def __init__(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="graph", desc="diffcheck")
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _bar(total: int) -> _Bar:
+    return _Bar(total)
