@@ -481,12 +481,16 @@ def clone_replace(outputs: Sequence[Variable], replace: Mapping[Variable, Variab
     replaced variable are kept as they are (shared, not copied).
     """
     memo: dict[int, Variable] = {id(k): v for k, v in replace.items()}
+    replace_ids = set(memo)
     for node in toposort(outputs):
+        if all(id(o) in replace_ids for o in node.outputs):
+            continue  # every output replaced: its inputs' replacements do not matter
         new_inputs = [memo.get(id(v), v) for v in node.inputs]
         if any(a is not b for a, b in zip(new_inputs, node.inputs)):
             clone = Apply(node.op, node.params, new_inputs, [o.type for o in node.outputs])
             clone.source = node.source
             for old, new in zip(node.outputs, clone.outputs):
                 new.name = old.name
-                memo[id(old)] = new
+                if id(old) not in replace_ids:  # a replaced variable stays replaced
+                    memo[id(old)] = new
     return [memo.get(id(v), v) for v in outputs]

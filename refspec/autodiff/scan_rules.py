@@ -171,6 +171,11 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
             step_seqs.append(aligned(histories[j], depth + tap))
     for g in gs[:L.n_out]:
         step_seqs.append(aligned(g, 0))
+    # the forward loop's own outputs, so the VJP reads each step's output instead of recomputing it
+    # (the same kernels on the same values: the very same bits)
+    computed = [j for j, o in enumerate(p.inner_outputs[:L.n_out]) if o.owner is not None]
+    for j in computed:
+        step_seqs.append(aligned(L.outs[j], 0))
 
     windows = [T.alloc(T.constant(0, dtype=grad_dtype(L.outs[j])), -min(p.out_taps[j]),
                        *[L.outs[j].shape[a] for a in range(1, L.outs[j].ndim)]) for j in L.fed]
@@ -183,6 +188,7 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         seq_vals = [next(it) for _ in range(n_seq_taps)]
         tap_vals = [next(it) for _ in range(n_out_taps)]
         g_vals = [next(it) for _ in range(L.n_out)]
+        forward_vals = [next(it) for _ in computed]
         win_vals = [next(it) for _ in L.fed]
         acc_vals = [next(it) for _ in L.others]
         other_vals = [next(it) for _ in L.others]
@@ -194,6 +200,7 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
             else:
                 totals.append(g_vals[j])
         env.update(zip(out_cts, totals))
+        env.update((p.inner_outputs[j], v) for j, v in zip(computed, forward_vals))
         wanted = [_grad_or_zero(inner_grads.get(id(ph)), ph) for ph in placeholders]
         contrib = clone_replace(wanted, env)
         k = n_seq_taps
