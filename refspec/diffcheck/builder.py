@@ -12,10 +12,11 @@ Draws go through hypothesis, so shrinking a case shrinks the choices made here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 from hypothesis import strategies as st
@@ -25,9 +26,9 @@ import refspec.tensor as T
 from refspec.ast import Array, Constant, Op, SharedVariable, TensorType, Variable, toposort
 from refspec.diffcheck.domains import Domain, clip_domain, default_domain, in_domain
 from refspec.diffcheck.values import elements_for, lengths, ordinary_values, shapes
+from refspec.dtypes import is_complex
 from refspec.interp.reference import REFERENCE, ifelse_inputs
 from refspec.ops import make_node
-from refspec.dtypes import is_complex
 from refspec.params import (
     NO_PARAMS,
     CastParams,
@@ -46,11 +47,25 @@ from refspec.tensor.shared_randomstreams import RandomStreams
 # unknown step shape). A generated case that raises raises one of these, and says so (Case.raises).
 LEGIT_ERRORS: tuple[type[Exception], ...] = (ZeroDivisionError, IndexError, ValueError)
 
-# dtypes in the order shrinking prefers (the first is where a sampled dtype shrinks to)
 X = TypeVar("X")
 
+# dtypes in the order shrinking prefers (the first is where a sampled dtype shrinks to)
 DTYPE_ORDER = ("float64", "int64", "float32", "bool", "int32", "int8", "int16", "uint8", "uint16",
                "uint32", "uint64", "float16", "complex128", "complex64")
+
+
+# the function a span runs: pushed by Builder.span, popped (before it runs, so spans nest) by the
+# cached strategy for the span's key
+_PENDING: list[Callable[[], object]] = []
+
+
+def _run_pending(key: object) -> object:
+    return _PENDING.pop()()
+
+
+@functools.lru_cache(maxsize=None)
+def _span_strategy(key: object) -> st.SearchStrategy[object]:
+    return st.builds(_run_pending, st.just(key))
 
 
 class Reject(Exception):
@@ -142,16 +157,19 @@ class Builder:
         # a choice without hypothesis also drawing its simplest value far more often than asked,
         # which would stop the step loop early; the fallback keeps working if the internals move.
         boolean = getattr(getattr(draw, "__self__", None), "draw_boolean", None)
-        self._boolean: Callable[[float], bool] | None = boolean if callable(boolean) else None
+        self._boolean: Callable[..., bool] | None = boolean if callable(boolean) else None
 
     # -- drawing helpers ------------------------------------------------------------------------
 
-    def flag(self, p: float) -> bool:
-        """True with probability ``p``; shrinks to False."""
+    def flag(self, p: float, forced: bool | None = None) -> bool:
+        """True with probability ``p``; shrinks to False. ``forced`` records a choice of that value
+        (so a later run that reads this choice freely sees it)."""
         if p <= 0:
             return False
         if self._boolean is not None:
-            return bool(self._boolean(p))
+            return bool(self._boolean(p, forced=forced))
+        if forced is not None:
+            return forced
         return self.draw(st.integers(0, 999)) >= round(1000 * (1 - p))
 
     def index(self, n: int) -> int:
@@ -174,7 +192,8 @@ class Builder:
         """Run ``fn`` (which draws) as one hypothesis draw, so shrinking can delete it as a whole.
         Draws of different ``key`` get different labels, so hypothesis' generator, which copies
         draws between same-label spans, does not copy one into the other."""
-        return self.draw(st.builds(lambda _: fn(), st.just(key)))
+        _PENDING.append(fn)
+        return cast(X, self.draw(_span_strategy(key)))
 
     def broadcastable_to(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """A shape that broadcasts to ``shape``: leading axes dropped, some lengths made 1."""

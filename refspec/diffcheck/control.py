@@ -223,7 +223,7 @@ def scan(b: Builder, grow: Grow) -> Entry:
         found = b.reuse(lambda e: e.ndim >= 1 and e.shape[0] >= hi - lo + 1)
         seqs.append((found or b.fresh(b.dtype(DTYPE_ORDER), (hi - lo + max(steps, 1),) + b.shape(0, 2)), taps))
     n_steps: Entry | None = None
-    if not seqs or b.flag(0.4):
+    if not seqs or not b.flag(0.6):  # explicit n_steps is the simpler case (no length nodes)
         if seqs:
             steps = min(steps, min(e.shape[0] - (_window(t)[1] - _window(t)[0]) for e, t in seqs))
         n_steps = b.int_scalar(steps)

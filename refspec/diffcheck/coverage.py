@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -23,18 +24,23 @@ from refspec.diffcheck.graphs import FEATURES, Case, programs
 T = TypeVar("T")
 
 
-def draw_cases(strategy: st.SearchStrategy[T], n: int, seed_value: int = 0) -> list[T]:
-    """``n`` values of ``strategy``, deterministic for ``seed_value``."""
-    out: list[T] = []
+def for_each_case(strategy: st.SearchStrategy[T], n: int, seed_value: int, fn: Callable[[T], None]) -> None:
+    """Call ``fn`` on ``n`` values of ``strategy``, deterministic for ``seed_value``."""
 
     @seed(seed_value)
     @settings(database=None, max_examples=n, derandomize=False, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def collect(value: T) -> None:
-        out.append(value)
+        fn(value)
 
     collect()
+
+
+def draw_cases(strategy: st.SearchStrategy[T], n: int, seed_value: int = 0) -> list[T]:
+    """``n`` values of ``strategy``, deterministic for ``seed_value``."""
+    out: list[T] = []
+    for_each_case(strategy, n, seed_value, out.append)
     return out
 
 
@@ -73,25 +79,47 @@ class Coverage:
         return "\n".join(lines)
 
 
-def measure(cases: list[Case], seconds: float = 0.0) -> Coverage:
-    per_op: collections.Counter[Op] = collections.Counter()
-    dtypes: dict[Op, set[str]] = collections.defaultdict(set)
-    counts: collections.Counter[str] = collections.Counter()
-    for case in cases:
-        per_op.update(set(case.ops))
+class Tally:
+    """Coverage accumulated case by case (a campaign need not keep its cases)."""
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.per_op: collections.Counter[Op] = collections.Counter()
+        self.dtypes: dict[Op, set[str]] = collections.defaultdict(set)
+        self.features: collections.Counter[str] = collections.Counter()
+        self.n_nodes: list[int] = []
+        self.raises = 0
+
+    def add(self, case: Case) -> None:
+        self.cases += 1
+        self.per_op.update(set(case.ops))
         for op, ds in case.dtypes.items():
-            dtypes[op] |= ds
-        counts.update(case.features)
-        counts["scan_or_ifelse"] += bool(case.features & {"scan", "ifelse"})
-        counts["updates_or_givens"] += bool(case.features & {"updates", "givens"})
-    n = max(len(cases), 1)
-    names = sorted(FEATURES) + ["scan_or_ifelse", "updates_or_givens"]
-    return Coverage(len(cases), per_op, dict(dtypes), [c.n_nodes for c in cases],
-                    {k: counts[k] / n for k in names}, sum(c.raises is not None for c in cases) / n, seconds)
+            self.dtypes[op] |= ds
+        self.features.update(case.features)
+        self.features["scan_or_ifelse"] += bool(case.features & {"scan", "ifelse"})
+        self.features["updates_or_givens"] += bool(case.features & {"updates", "givens"})
+        self.n_nodes.append(case.n_nodes)
+        self.raises += case.raises is not None
+
+    def coverage(self, seconds: float = 0.0) -> Coverage:
+        n = max(self.cases, 1)
+        names = sorted(FEATURES) + ["scan_or_ifelse", "updates_or_givens"]
+        return Coverage(self.cases, self.per_op, dict(self.dtypes), self.n_nodes,
+                        {k: self.features[k] / n for k in names}, self.raises / n, seconds)
+
+
+def measure(cases: Iterable[Case], seconds: float = 0.0) -> Coverage:
+    """The coverage of already drawn cases."""
+    tally = Tally()
+    for case in cases:
+        tally.add(case)
+    return tally.coverage(seconds)
 
 
 def op_coverage(n_cases: int, seed_value: int = 0, strategy: st.SearchStrategy[Case] | None = None) -> Coverage:
-    """Coverage of ``n_cases`` drawn from ``strategy`` (default: ``programs()``) with ``seed_value``."""
+    """Coverage of ``n_cases`` drawn from ``strategy`` (default: ``programs()``) with ``seed_value``;
+    ``seconds``/``per_1000_s`` time the drawing alone."""
+    tally = Tally()
     start = time.perf_counter()
-    cases = draw_cases(strategy if strategy is not None else programs(), n_cases, seed_value)
-    return measure(cases, time.perf_counter() - start)
+    for_each_case(strategy if strategy is not None else programs(), n_cases, seed_value, tally.add)
+    return tally.coverage(time.perf_counter() - start)

@@ -2,10 +2,12 @@
 (several outputs, shared variables with updates, givens, ifelse, scan, random streams), each drawing
 a ``Case`` that a runner can compile and run on every path.
 
-A case is built step by step: draw how many nodes (1..max_nodes, so shrinking gives fewer), then
-repeatedly draw a kind of step (an op, or a program leaf) and build it from the pool (see
-``builder.py``); a step that does not fit is rolled back and another drawn. Outputs are the variables
-nothing else consumed, so every node built is part of the case.
+A case is built in steps (``grow``): each step draws a kind (an op, or a program leaf) and builds it
+from the pool (see ``builder.py``); a step that does not fit is rolled back. Steps go on up to a
+drawn node budget, each opening with "more" coins whose simplest value stops, and each one hypothesis
+draw: so shrinking deletes whole steps and stops early, giving fewer nodes, while values shrink to
+short, ordinary arrays. Outputs are the variables nothing else consumed, so every node built is part
+of the case.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from hypothesis import strategies as st
 
@@ -41,8 +44,8 @@ _FIRST = (Op.ADD, Op.NEG, Op.MUL, Op.SUB, Op.EXP, Op.LOG, Op.TRUE_DIV, Op.MAXIMU
 OP_ORDER: tuple[Op, ...] = _FIRST + tuple(
     sorted([o for o in Op if o in ELEMENTWISE and o not in _FIRST], key=lambda o: o.value)) + tuple(
     o for o in Op if o not in ELEMENTWISE and o not in _FIRST)
-P_MORE = 0.97  # steps usually stop at the drawn node count; shrinking stops them early
-PROGRAM_KINDS: tuple[Kind, ...] = ("shared", Op.SCAN, Op.IFELSE, "given", Op.SCAN, Op.RANDOM)
+P_MORE = 0.97  # a step's "more" coin: cases mostly end at their node budget, shrinking ends them early
+PROGRAM_KINDS: tuple[Kind, ...] = ("shared", Op.SCAN, Op.IFELSE, "given", Op.RANDOM)
 
 
 @dataclass(eq=False)
@@ -157,26 +160,29 @@ def choose(b: Builder, focus: Sequence[Op] | None) -> Kind:
     return Op.NEG if kind is Op.SCAN and b.depth >= 2 else kind
 
 
-def _more(b: Builder) -> bool:
-    """Whether to take another step (stopping, the simplest choice, is what shrinking reaches for)."""
-    return b.flag(P_MORE) or b.flag(P_MORE)
+def _more(b: Builder, forced: bool | None = None) -> bool:
+    """Whether to take another step (stopping, the simplest choice, is what shrinking reaches for).
+    Stopping takes two "no"s, since hypothesis draws a coin's simplest side more often than asked."""
+    return b.flag(P_MORE, forced) or b.flag(P_MORE, forced)
 
 
-def grow(b: Builder, n: int, focus: Sequence[Op] | None = None) -> None:
-    """Up to ``n`` more nodes (within the store's budget). Each step is one hypothesis draw that opens
-    with its "more" coins, as hypothesis' own lists do, so shrinking deletes whole steps. Each step
-    position has its own span label: hypothesis' generator copies draws between same-label spans, and
-    a stopping step copied over an earlier one would end most cases after a few steps."""
+def grow(b: Builder, n: int, focus: Sequence[Op] | None = None, at_least: int = 1) -> None:
+    """Up to ``n`` more nodes (within the store's budget), in steps. Each step is one hypothesis draw
+    that opens with its "more" coins, as hypothesis' own lists do, so shrinking deletes whole steps;
+    the coins of the first ``at_least`` steps are drawn forced to "more" (hypothesis' generator, by
+    exploring and mutating, stops loops early far more often than the coins say; a forced coin reads
+    as "more" when shrinking lowers ``at_least``). Each step position
+    has its own span label, so the generator does not copy one step's draws over another's."""
 
-    def one() -> bool:
-        if not _more(b):
+    def one(free: bool) -> bool:
+        if not _more(b, True if free else None):
             return False
         step(b, choose(b, focus))
         return True
 
     target = b.store.nodes + n
     for i in range(3 * n + 6):
-        if b.store.nodes >= target or not b.span(one, (b.depth, i)):
+        if b.store.nodes >= target or not b.span(partial(one, i < at_least), (b.depth, i)):
             return
 
 
@@ -250,7 +256,9 @@ def _case(b: Builder, values: dict[int, Array]) -> Case:
 
 def build(draw: st.DrawFn, ops: Collection[Op] | None, max_nodes: int, special: float,
           program: bool) -> Case:
-    n = draw(st.integers(1, max_nodes))
+    # the node budget; its simplest value is the largest, since the step loop's "more" coins are what
+    # shrinking uses to make cases smaller (and early stops already make many cases small)
+    n = max_nodes - draw(st.integers(0, max_nodes - 1))
     store = Store(special=special, budget=n, program=program)
     if program:
         store.srng = RandomStreams(seed=draw(st.integers(0, 2**16)))
@@ -259,9 +267,9 @@ def build(draw: st.DrawFn, ops: Collection[Op] | None, max_nodes: int, special: 
     if focus:  # leave room for a node of a focus op
         store.budget = max(1, min(n, max_nodes - max_nodes // 3))
     empty = b.snapshot()
-    grow(b, n, focus)
+    grow(b, n, focus, at_least=1 + draw(st.integers(0, 11)))
     store.budget = max_nodes
-    for attempt in range(30):  # the focus ops must appear; a case has at least one node
+    for attempt in range(30):  # the focus ops must appear (tests: they always do); >= 1 node
         present = collections.Counter(node.op for node in all_nodes(e.var for e in b.pool))
         if (focus is None or any(present[o] for o in focus)) and store.nodes:
             break

@@ -52,7 +52,8 @@ def reduction(b: Builder, op: Op) -> Entry:
 def sum_to(b: Builder) -> Entry:
     g = source(b, DTYPES)
     target = b.broadcastable_to(g.shape)
-    like = b.reuse(lambda e: e.shape == target, p_fresh=0.5)
+    # the target shape: a constant (simplest), or the shape of a variable that has it
+    like = b.reuse(lambda e: e.shape == target) if b.flag(0.5) else None
     shape = b.apply1(Op.SHAPE, [like]) if like is not None else b.int_vector(target)
     return b.apply1(Op.SUM_TO, [g, shape])
 
