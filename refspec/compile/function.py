@@ -172,11 +172,9 @@ class Function:
         for position, spec in enumerate(specs):
             if position in given:
                 arg = given[position]
-                expected = spec.variable.type
-                if _exact(arg, expected):
-                    env[spec.variable] = arg
-                elif type(arg) is float and expected.dtype == "float64" and not expected.shape:
-                    env[spec.variable] = np.array(arg)  # a Python float is exactly a float64 scalar
+                ready = _ready_value(arg, spec.variable.type)
+                if ready is not None:
+                    env[spec.variable] = ready
                 else:
                     env[spec.variable] = filter_value(
                         spec.variable.type, arg, f"{self._title()} argument {self._label(spec, position)!r}",
@@ -314,13 +312,21 @@ def _exact_arguments(args: Sequence[object], types: Sequence[TensorType]) -> lis
         return None
     out: list[Array] = []
     for arg, expected in zip(args, types):
-        if _exact(arg, expected):
-            out.append(arg)
-        elif type(arg) is float and expected.dtype == "float64" and not expected.shape:
-            out.append(np.array(arg))
-        else:
+        ready = _ready_value(arg, expected)
+        if ready is None:
             return None
+        out.append(ready)
     return out
+
+
+def _ready_value(arg: object, expected: TensorType) -> Array | None:
+    """``arg`` as a value of ``expected`` when no conversion is needed (a numpy array of that type,
+    or a Python float for a float64 scalar, which it is exactly), else None."""
+    if _exact(arg, expected):
+        return arg
+    if type(arg) is float and expected.dtype == "float64" and not expected.shape:
+        return np.array(arg)
+    return None
 
 
 def function(

@@ -17,12 +17,12 @@ from refspec.interp.evaluate import evaluate
 from refspec.params import ScanParams
 
 
-def _window(taps: tuple[int, ...]) -> tuple[int, int]:
+def tap_window(taps: tuple[int, ...]) -> tuple[int, int]:
     """The lowest and highest tap of a sequence's window, which always includes tap 0 (Theano)."""
     return min(min(taps), 0), max(max(taps), 0)
 
 
-def _offset(tap: int, lo: int, hi: int, go_backwards: bool) -> int:
+def tap_offset(tap: int, lo: int, hi: int, go_backwards: bool) -> int:
     """Step t reads entry t + offset of the sequence (of the reversed sequence with go_backwards): the
     current position c walks over -lo .. len-1-hi (backwards with go_backwards) and tap k reads the
     original sequence's entry c + k, so taps keep their direction in time."""
@@ -73,7 +73,7 @@ def prepare_loop(params: ScanParams, n_steps_value: Array, args: Sequence[Array]
     if params.go_backwards:
         seqs = [s[::-1] for s in seqs]
     for i, (seq, taps) in enumerate(zip(seqs, params.seq_taps)):
-        lo, hi = _window(taps)
+        lo, hi = tap_window(taps)
         available = seq.shape[0] - (hi - lo)
         if n_steps > max(available, 0):  # 0 steps read nothing, whatever the length (spec/scan.md)
             raise ValueError(
@@ -117,8 +117,8 @@ def run_scan(params: ScanParams, n_steps_value: Array, *args: Array, step: Step 
     for t in range(state.n_steps):
         inputs: list[Array] = []
         for seq, taps in zip(seqs, params.seq_taps):
-            lo, hi = _window(taps)
-            inputs.extend(seq[t + _offset(tap, lo, hi, params.go_backwards)] for tap in taps)
+            lo, hi = tap_window(taps)
+            inputs.extend(seq[t + tap_offset(tap, lo, hi, params.go_backwards)] for tap in taps)
         for history, taps in zip(histories, params.out_taps):
             inputs.extend(history[len(history) + tap] for tap in taps)
         current = list(others)

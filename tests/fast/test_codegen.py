@@ -247,3 +247,14 @@ def test_golden_loop_source() -> None:
     loops = [n.params for n in toposort(f._fast.optimized) if n.op is Op.SCAN]
     assert len(loops) == 1 and isinstance(loops[0], ScanParams)
     check_golden("scan_loop", loop_source(loops[0]))
+
+
+@pytest.mark.parametrize("mode", ["REFERENCE", "FAST_RUN"])
+def test_a_failing_call_prints_once(mode: str) -> None:
+    """The fast path re-runs the reference to raise its error; that re-run prints nothing."""
+    x, y = T.lscalar("x"), T.lscalar("y")
+    f = theano.function([x, y], theano.printing.Print("px")(x) // y, mode=mode)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(ZeroDivisionError):
+        f(3, 0)
+    assert out.getvalue().count("px") == 1, out.getvalue()

@@ -119,3 +119,21 @@ def test_integer_updates_are_not_written_in_place() -> None:
     assert f._fast is not None and "out=" not in f._fast.program.source
     f()
     np.testing.assert_array_equal(n.get_value(), [1, 2, 3])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_two_shared_variables_over_one_array_are_not_written_in_place(mode: str) -> None:
+    storage = np.zeros(3)
+    a = theano.shared(storage, name="a", borrow=True)
+    b = theano.shared(storage, name="b", borrow=True)  # the same array, as borrow=True allows
+    f = theano.function([], [b * 1.0, b], updates={a: a + 1.0}, mode=mode)
+    scaled, same = f()
+    np.testing.assert_array_equal(scaled, np.zeros(3))  # the values before the call
+    np.testing.assert_array_equal(same, np.zeros(3))
+    np.testing.assert_array_equal(a.get_value(), np.ones(3))
+    g = theano.function([], [], updates=[(a, a + 1.0), (b, b * 2.0)], mode=mode)
+    a.set_value(np.ones(3))
+    b.set_value(a.get_value(borrow=True), borrow=True)
+    g()
+    np.testing.assert_array_equal(a.get_value(), np.full(3, 2.0))
+    np.testing.assert_array_equal(b.get_value(), np.full(3, 2.0))

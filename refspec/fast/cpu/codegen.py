@@ -120,6 +120,8 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
             if id(node) in conditional:
                 lines.append(f"    v{k}_{j} = _UNSET")
 
+    shared_names: list[str] = []
+
     def name_of(v: Variable) -> str:
         found = names.get(id(v))
         if found is not None:
@@ -131,6 +133,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
             n = f"s{len(names)}"
             namespace[f"{n}_box"] = v.container
             lines.append(f"    {n} = {n}_box.value")  # read at the top, before any branch
+            shared_names.append(n)
         else:
             raise ValueError(f"codegen: {v} ({v.type}) has no value: not an input, constant or shared variable")
         names[id(v)] = n
@@ -207,7 +210,9 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
             kernels.append((node, "numpy, in place"))
         args = ", ".join(name_of(v) for v in operands)
         dest = name_of(target)
-        arguments = "(" + "".join(f"a{i}, " for i in range(len(inputs))) + ")"
+        # every other array the call reads: two shared variables may hold one array (borrow=True)
+        others = [f"a{i}" for i in range(len(inputs))] + [n for n in shared_names if n != dest]
+        arguments = "(" + "".join(f"{n}, " for n in others) + ")"
         return [f"if _writable({dest}, {arguments}, {args}):  # {node.op.value} into its shared variable",
                 f"    {out} = k{k}({args}, out={dest})",
                 "else:",
@@ -219,6 +224,8 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
         block = compute(node)
         lines.extend(_indent(block))
     if deferred:
+        for written_target in deferred.values():
+            name_of(written_target)  # every written variable's array is read before the first write
         if check_updates is not None:
             pending = {id(roots[i]) for i in written}
             values = "".join(("None" if id(v) in pending else name_of(v)) + ", " for v in roots)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from refspec.ast import Array, Variable
-from refspec.interp.scan import _offset, _window, finish_loop, prepare_loop, shape_changed
+from refspec.interp.scan import finish_loop, prepare_loop, shape_changed, tap_offset, tap_window
 from refspec.params import ScanParams
 
 Loop = Callable[..., tuple[Array, ...]]
@@ -43,8 +43,8 @@ def loop_source(params: ScanParams) -> str:
     args: list[str] = []
     for j, taps in enumerate(params.seq_taps):
         lines.append(f"    q{j} = seqs[{j}]")
-        lo, hi = _window(taps)
-        args += [f"q{j}[t + {_offset(tap, lo, hi, params.go_backwards)}]" for tap in taps]
+        lo, hi = tap_window(taps)
+        args += [f"q{j}[t + {tap_offset(tap, lo, hi, params.go_backwards)}]" for tap in taps]
     for i, taps in enumerate(params.out_taps):
         lines.append(f"    o{i} = outputs[{i}]")
         if taps:

@@ -28,7 +28,7 @@ from refspec.ast import (
 from refspec.fast.cpu.codegen import FRESH_OPS, GeneratedProgram, UpdateCheck, generate
 from refspec.fast.cpu.passes import STABILIZE, canonicalize, last_step_only, merge
 from refspec.fast.cpu.shapes import ShapeOf
-from refspec.interp.evaluate import evaluate
+from refspec.fast.reraise import raise_as_reference
 from refspec.printing import debugprint_text
 from refspec.rewrite import graph_rewrite
 
@@ -74,19 +74,14 @@ class FastRunner:
     def run_arrays(self, arrays: Sequence[Array]) -> list[Array]:
         """The roots' values from one value per input, in ``inputs`` order (already checked)."""
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):  # IEEE results are values, as on the reference
                 return list(self.program.run(*[arrays[i] for i in self.positions]))
         except Exception:
-            evaluate(self.roots, dict(zip(self.inputs, arrays)))  # the reference's own error
+            raise_as_reference(self.roots, dict(zip(self.inputs, arrays)))
             raise
 
     def __call__(self, roots: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
-        try:
-            with np.errstate(all="ignore"):  # IEEE results are values, as on the reference
-                return list(self.program.run(*[env[v] for v in self.program.inputs]))
-        except Exception:
-            evaluate(self.roots, env)  # the reference raises its own, precise error
-            raise
+        return self.run_arrays([env[v] for v in self.inputs])
 
     def report(self) -> str:
         lines = ["rewritten graph:", debugprint_text(self.optimized)]

@@ -24,7 +24,7 @@ from refspec.fast.gpu.device import require_gpu
 from refspec.fast.gpu.execute import DeviceProgram
 from refspec.fast.gpu.mirror import store
 from refspec.fast.gpu.plan import Plan, build_plan
-from refspec.interp.evaluate import evaluate
+from refspec.fast.reraise import raise_as_reference
 from refspec.printing import debugprint_text
 
 _ERRORS: dict[int, type[Exception]] = {ERR_ZERO_DIVISOR: ZeroDivisionError, ERR_NEGATIVE_POWER: ValueError}
@@ -77,7 +77,7 @@ class GpuRunner:
                     results.append(d if fresh or not ctx.is_device(v) else d.copy())
             return results
         except Exception as exc:
-            evaluate(self.roots, env)  # the reference raises its own, precise error
+            raise_as_reference(self.roots, env)  # the reference raises its own, precise error
             raise GpuInternalError(f"the GPU program raised {type(exc).__name__}: {exc}, "
                                    "but the reference computes this call") from exc
 
