@@ -161,12 +161,13 @@ class DiffCheckRunner:
         values = [env[s.variable] for s in self.program.inputs]
         first: FirstDifference | None = None
         repro: Repro | None = None
+        unexplained = ""
         try:  # the disagreement is the error to report, whatever happens while explaining it
             first = first_difference(self.program, values, paths=(self.path,), amplified=True)
             repro = make_repro(self.program, values, first, paths=(self.path,), amplified=True)
-        except Exception:  # noqa: BLE001
-            pass
-        where = ""
+        except Exception as exc:  # noqa: BLE001 - said in the message, not raised
+            unexplained = f"\n  (no bisection: {type(exc).__name__}: {exc})"
+        where = unexplained
         if first is not None:
             where = f"\n  at {describe(first.node)}"
             if first.mismatch.message != mismatch.message:

@@ -20,7 +20,7 @@ from refspec.ast import Array, Constant, SharedVariable, StaticShape, Variable, 
 from refspec.compile.program import Program
 from refspec.diffcheck.bisect import FirstDifference
 from refspec.diffcheck.compare import STABILIZE_RULES
-from refspec.diffcheck.paths import REFERENCE, compile_path, program_of
+from refspec.diffcheck.paths import REFERENCE, compile_path, program_of, rewriting_runner
 from refspec.diffcheck.render import RenderError, render_array, render_graph
 from refspec.interp.evaluate import describe
 from refspec.values import filter_value
@@ -82,8 +82,8 @@ def _refines(inputs: Sequence[Variable], outputs: Sequence[Variable],
              updates: Sequence[tuple[SharedVariable, Variable]], paths: Sequence[str]) -> bool:
     program = program_of(inputs, outputs, list(updates))
     for path in paths:
-        fast = compile_path(program, path)._fast
-        if fast is not None and any(r in STABILIZE_RULES for r in fast.rewrites):
+        runner = rewriting_runner(compile_path(program, path))
+        if runner is not None and any(r in STABILIZE_RULES for r in runner.rewrites):
             return True
     return False
 
