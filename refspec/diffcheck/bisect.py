@@ -88,16 +88,41 @@ def first_difference(program: Program, values: Sequence[object], calls: int = 1,
     state = state_of(program)
     before = snapshot(state)
     try:
+        if calls > 1 and _advance_to_failing_call(program, values, calls, paths, amplified):
+            calls = 1  # the state now is the one before the first call that differs on its own
         found = _all_at_once(program, order, values, calls, paths, amplified)
         if found is None:
             found = _one_by_one(program, order, values, calls, paths, amplified)
+        inputs = None if found is None else reference_values(program, order[found[0]].inputs, values)
     finally:
         restore(state, before)
     if found is None:
         return None
     index, mismatch = found
-    node = order[index]
-    return FirstDifference(node, index, mismatch, reference_values(program, node.inputs, values))
+    return FirstDifference(order[index], index, mismatch, inputs)
+
+
+def _advance_to_failing_call(program: Program, values: Sequence[object], calls: int, paths: Sequence[str],
+                             amplified: bool) -> bool:
+    """Move the state forward, one reference call at a time, to just before the first call that
+    differs when run alone from that state (a difference that needs updated state); False, with the
+    state unchanged, if no call differs alone (say, a buffer kept by one compiled function)."""
+    state = state_of(program)
+    start = at = snapshot(state)
+    reference = compile_path(program, REFERENCE)
+    for _ in range(calls):
+        restore(state, at)
+        if not compare_program(program, values, 1, paths, amplified=amplified).passed:
+            restore(state, at)
+            return True
+        restore(state, at)
+        try:
+            reference(*values)
+        except Exception:  # noqa: BLE001 - a raising call changes no state: nothing further to reach
+            break
+        at = snapshot(state)
+    restore(state, start)
+    return False
 
 
 def _compare(program: Program, outputs: Sequence[Variable], values: Sequence[object], calls: int,

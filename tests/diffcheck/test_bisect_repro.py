@@ -129,3 +129,23 @@ def test_repro_falls_back_to_the_subgraph(monkeypatch: pytest.MonkeyPatch) -> No
     assert repro is not None and repro.verified and repro.scope == "subgraph"
     assert "SharedVariable(" in repro.text and repro.lines <= 30
     np.testing.assert_array_equal(s.get_value(), [0, 1, 2])  # bisecting and writing left it alone
+
+
+def test_bisect_reaches_a_difference_that_needs_updated_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exp bug shows only once s > 1.5, which the second call reaches through the update."""
+    import refspec.fast.cpu.codegen as codegen
+
+    right = codegen._direct_kernel
+
+    def wrong_exp(x: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+        with np.errstate(all="ignore"):
+            r = np.exp(x)
+        return np.where(x > 1.5, r * 2, r)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(codegen, "_direct_kernel",
+                        lambda node: wrong_exp if node.op.value == "exp" else right(node))
+    s = theano.shared(np.array([1.0]), name="s")
+    out = T.exp(s) * 1.0
+    first = bisect([], [out], [], updates=[(s, s + 1.0)], calls=2)
+    assert first is not None and first.op == "exp"
+    np.testing.assert_array_equal(s.get_value(), [1.0])  # the state is left as it was
