@@ -5,7 +5,12 @@ with a fixed seed (no example database, no deadline: the same seed and hypothesi
 same programs), runs each on the reference and on every path (``paths.compare_program``, amplified
 policy) and counts what happened. The first mismatch is raised inside the ``@given`` body so that
 hypothesis shrinks the program; the smallest failing program seen is then bisected to its first
-differing node and written as a repro. With ``builder`` (a user's function returning a compiled
+differing node and written as a repro. Two more checks run on each program (not while shrinking):
+``rewrites`` (on by default) evaluates each rewriting path's rewritten graph on the reference against
+the original graph (``rewritecheck``: an *unsound rewrite* names the rules that fired), and ``grad``
+checks gradients of the first ``grad_limit`` programs with float outputs of float inputs
+(``graphgrad``: reverse mode and the Rop/Lop inner-product test, with kink avoidance; skips are
+counted by reason, never as failures). With ``builder`` (a user's function returning a compiled
 ``Function`` or ``(inputs, outputs)``) the campaign is ``check()`` on that graph instead.
 """
 
@@ -24,11 +29,15 @@ from refspec.compile.function import Function
 from refspec.compile.program import Program
 from refspec.diffcheck.bisect import first_difference
 from refspec.diffcheck.check import CheckReport, check
+from refspec.diffcheck.graphgrad import check_case_gradient
 from refspec.diffcheck.graphs import FEATURES, Case, programs
 from refspec.diffcheck.repro import make_repro
-from refspec.diffcheck.paths import Comparison, Mismatch, Outcome, compare_program, program_of
+from refspec.diffcheck.paths import Comparison, Mismatch, Outcome, compare_program, compile_path, program_of
+from refspec.diffcheck.rewritecheck import check_rewrites, rewrites_anything
 
 Built = Function | tuple[Sequence[Variable], Sequence[Variable] | Variable]
+GRAD_LIMIT = 200  # programs whose gradients a campaign checks, at most (each costs a few compilations)
+KEEP = 5  # failure descriptions kept per kind
 SHRINK_SECONDS = 20.0  # shrinking stops here; the smallest failing program seen so far is kept
 JsonValue = int | float | str | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -66,10 +75,19 @@ class CampaignReport:
     repro_verified: bool = False
     shrunk_nodes: int | None = None  # the size of the program the repro was made from
     check: CheckReport | None = None  # for a user's graph (``builder``)
+    rewrites_checked: int = 0  # programs with a rewritten graph, compared with theirs on the reference
+    unsound_rewrites: int = 0
+    unsound: list[str] = field(default_factory=list)  # the first few, with the rules that fired
+    grad_checked: int = 0  # programs whose gradient was checked and passed or failed
+    grad_failed: int = 0  # a wrong gradient
+    grad_errors: int = 0  # grad raised on a well-typed graph
+    grad_skipped: dict[str, int] = field(default_factory=dict)  # reason -> programs
+    grad_failures: list[str] = field(default_factory=list)  # the first few: ops and the error
 
     @property
     def ok(self) -> bool:
-        return self.mismatches == 0 and (self.check is None or self.check.passed)
+        return (self.mismatches == 0 and self.unsound_rewrites == 0 and self.grad_failed == 0
+                and self.grad_errors == 0 and (self.check is None or self.check.passed))
 
     @property
     def graphs_per_minute(self) -> float:
@@ -97,6 +115,11 @@ class CampaignReport:
             "matrix": matrix, "first_mismatch": self.first_mismatch, "first_node": self.first_node,
             "repro": self.repro, "repro_nodes": self.repro_nodes, "repro_max_elements": self.repro_max_elements,
             "repro_verified": self.repro_verified, "shrunk_nodes": self.shrunk_nodes, "ok": self.ok,
+            "rewrites_checked": self.rewrites_checked, "unsound_rewrites": self.unsound_rewrites,
+            "unsound": list[JsonValue](self.unsound), "grad_checked": self.grad_checked,
+            "grad_failed": self.grad_failed, "grad_errors": self.grad_errors,
+            "grad_skipped": dict[str, JsonValue](sorted(self.grad_skipped.items())),
+            "grad_failures": list[JsonValue](self.grad_failures),
         }
         if self.check is not None:
             out["check"] = str(self.check)
@@ -111,7 +134,13 @@ class CampaignReport:
                 ("passed", str(self.passed)), ("mismatches", str(self.mismatches)),
                 ("refinements", str(self.refinements)), ("errors agreed", str(self.errors_agreed)),
                 ("graphs per minute", f"{self.graphs_per_minute:.0f}"),
-                ("median nodes", f"{self.median_nodes:g}")]
+                ("median nodes", f"{self.median_nodes:g}"),
+                ("rewrites checked / unsound", f"{self.rewrites_checked} / {self.unsound_rewrites}")]
+        if self.grad_checked or self.grad_skipped or self.grad_errors:
+            skipped = ", ".join(f"{k} {v}" for k, v in sorted(self.grad_skipped.items()))
+            rows.append(("gradients checked / failed / errors",
+                         f"{self.grad_checked} / {self.grad_failed} / {self.grad_errors}"))
+            rows.append(("gradients skipped", f"{sum(self.grad_skipped.values())} ({skipped})"))
         rows += [(f"  {name}", f"{100 * frac:.1f}%") for name, frac in self.feature_fractions().items()]
         failing = sorted(op for op, per in self.matrix.items() if any(c[1] for c in per.values()))
         rows.append(("ops / failing ops", f"{len(self.matrix)} / {len(failing)}"))
@@ -120,6 +149,7 @@ class CampaignReport:
         if failing:
             lines.append("  failing: " + ", ".join(
                 f"{op}[{','.join(d for d, c in sorted(self.matrix[op].items()) if c[1])}]" for op in failing))
+        lines += self.unsound + [f"gradient: {g}" for g in self.grad_failures]
         if self.first_mismatch is not None:
             lines.append(f"first mismatch: {self.first_mismatch}")
         if self.first_node is not None:
@@ -131,13 +161,14 @@ class CampaignReport:
         return "\n".join(lines)
 
 
-def compare_case(case: Case, paths: Sequence[str]) -> tuple[Program, Comparison]:
+def compare_case(case: Case, paths: Sequence[str],
+                 compiled: dict[str, Function] | None = None) -> tuple[Program, Comparison]:
     """Run ``case`` on the reference and each path from its initial state (a crash while compiling
-    counts as a mismatch of the path that crashed)."""
+    counts as a mismatch of the path that crashed); ``compiled`` receives each path's function."""
     case.reset()
     program = program_of(case.inputs, case.outputs, case.updates, case.givens)
     try:
-        result = compare_program(program, case.arguments(), 1, paths, amplified=True)
+        result = compare_program(program, case.arguments(), 1, paths, compiled=compiled, amplified=True)
     except Exception as exc:  # noqa: BLE001 - a crash is a finding, not the campaign's end
         empty = Outcome(None, type(exc), [], "")
         result = Comparison(empty, {}, [Mismatch(",".join(paths), "compile", f"{type(exc).__name__}: {exc}")], [])
@@ -160,6 +191,43 @@ def _record(report: CampaignReport, case: Case, result: Comparison) -> None:
         per = report.matrix.setdefault(op.value, {})
         for dtype in dtypes:
             per.setdefault(dtype, [0, 0])[0 if ok else 1] += 1
+
+
+def _check_rewrites(report: CampaignReport, case: Case, program: Program, compiled: dict[str, Function],
+                    paths: Sequence[str]) -> None:
+    """The rewritten graph of each rewriting path (FAST_RUN's, compiled here if no path is
+    FAST_RUN) against the original, on the reference, from the case's initial state."""
+    names = [p for p in paths if p in compiled] or ["FAST_RUN"]
+    checked = False
+    for path in names:
+        try:
+            f = compiled[path] if path in compiled else compile_path(program, path)
+        except Exception:  # noqa: BLE001 - a crash while compiling is the differential check's finding
+            continue
+        if not rewrites_anything(f):
+            continue
+        case.reset()
+        found = check_rewrites(f, case.arguments(), path)
+        checked = True
+        if found is not None:
+            report.unsound_rewrites += 1
+            if len(report.unsound) < KEEP:
+                report.unsound.append(str(found))
+            break
+    case.reset()
+    report.rewrites_checked += checked
+
+
+def _check_gradient(report: CampaignReport, case: Case, seed: int) -> None:
+    verdict = check_case_gradient(case, seed)
+    if verdict.status == "skipped":
+        report.grad_skipped[verdict.reason] = report.grad_skipped.get(verdict.reason, 0) + 1
+        return
+    report.grad_checked += verdict.status != "error"
+    report.grad_failed += verdict.status == "failed"
+    report.grad_errors += verdict.status == "error"
+    if verdict.status != "checked" and len(report.grad_failures) < KEEP:
+        report.grad_failures.append(verdict.message)
 
 
 def _size(case: Case) -> tuple[int, int]:
@@ -192,11 +260,14 @@ def _explain(report: CampaignReport, case: Case, paths: Sequence[str]) -> None:
 def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None,
                  paths: Sequence[str] = ("FAST_RUN",), progress: bool = False,
                  builder: Callable[[], Built] | None = None, time_limit: float | None = None,
-                 max_nodes: int = 40, shrink_seconds: float = SHRINK_SECONDS) -> CampaignReport:
+                 max_nodes: int = 40, shrink_seconds: float = SHRINK_SECONDS, grad: bool = False,
+                 rewrites: bool = True, grad_limit: int = GRAD_LIMIT) -> CampaignReport:
     """Draw ``examples`` programs for ``seed`` (focused on ``ops`` if given), run each on the
     reference and on ``paths``, shrink the first mismatch and report (see the module docstring).
     ``time_limit`` (seconds) ends the campaign early, ``shrink_seconds`` the shrinking of a failing
-    program; ``builder`` checks a user's graph instead."""
+    program; ``builder`` checks a user's graph instead. ``rewrites`` compares each rewritten graph
+    with the original on the reference; ``grad`` checks gradients (at most ``grad_limit`` programs
+    counted as checked, skips aside)."""
     report = CampaignReport(seed, tuple(paths), examples)
     start = time.perf_counter()
     if builder is not None:
@@ -230,8 +301,13 @@ def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None
         if report.graphs >= examples or (time_limit is not None and time.perf_counter() - start > time_limit):
             report.stopped_early = report.graphs < examples
             raise _Stop
-        _, result = compare_case(case, paths)
+        compiled: dict[str, Function] = {}
+        program, result = compare_case(case, paths, compiled)
         _record(report, case, result)
+        if rewrites:
+            _check_rewrites(report, case, program, compiled, paths)
+        if grad and report.grad_checked + report.grad_errors < grad_limit:
+            _check_gradient(report, case, seed * 1_000_003 + report.graphs)
         if bar is not None:
             bar.update(1)
         if not result.passed:

@@ -3,7 +3,7 @@
 ``target`` (``path.py:builder``) names a function in a file that returns a compiled refspec
 ``Function`` or ``(inputs, outputs)``; without it, ``--examples`` generated programs are run. The
 report is printed (with the repro of the first mismatch), ``--json`` writes it, and the exit status
-is 1 on any mismatch.
+is 1 on any mismatch, unsound rewrite or (with ``--grad``) wrong gradient.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from refspec.ast import Op
-from refspec.diffcheck.campaign import Built, run_campaign
+from refspec.diffcheck.campaign import GRAD_LIMIT, Built, run_campaign
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_path", default=None, help="write the JSON report here")
     parser.add_argument("--time-limit", type=float, default=None, help="stop drawing after this many seconds")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--grad", action="store_true", help="also check gradients (verify_grad, kinks skipped)")
+    parser.add_argument("--grad-limit", type=int, default=GRAD_LIMIT,
+                        help=f"check the gradients of at most this many programs (default {GRAD_LIMIT})")
+    parser.add_argument("--no-rewrites", action="store_true",
+                        help="skip comparing each rewritten graph with the original on the reference")
     parser.add_argument("target", nargs="?", default=None, help="path.py:builder, a user's graph to check")
 
 
@@ -62,7 +67,8 @@ def main(args: argparse.Namespace) -> int:
     paths = tuple(p.strip() for p in args.paths.split(",") if p.strip())
     report = run_campaign(args.examples, seed=args.seed, ops=parse_ops(args.ops), paths=paths,
                           progress=not args.no_progress and sys.stderr.isatty(), builder=builder,
-                          time_limit=args.time_limit)
+                          time_limit=args.time_limit, grad=args.grad, rewrites=not args.no_rewrites,
+                          grad_limit=args.grad_limit)
     print(report)
     if args.json_path:
         with open(args.json_path, "w") as out:

@@ -74,5 +74,7 @@ def float64_twin(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> tup
         else:
             clone = make_node(node.op, args, _wide_params(node.params))
         for old, new in zip(node.outputs, clone.outputs):
-            memo[id(old)] = new
+            # a value still narrow (erf of an int16 is float32; a draw keeps its dtype): widened
+            # here, so that every consumer sees float64 (an ifelse needs its branches' dtypes equal)
+            memo[id(old)] = cast(new, _wide(new.dtype)) if _wide(new.dtype) != new.dtype else new
     return [leaf(v) for v in outputs], new_inputs
