@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import refspec.tensor as T
 from refspec.ast import Apply, Op, Variable
 from refspec.autodiff.cotangent import tv
-from refspec.autodiff.partials import PARTIALS
+from refspec.autodiff.partials import PARTIALS, partial_inputs
 from refspec.autodiff.scan_rules import scan_jvp
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP, choice_indices, standard_draw
 from refspec.dtypes import is_complex, is_float
@@ -32,9 +32,10 @@ def _elementwise(op: Op) -> JVPRule:
 
     def rule(node: Apply, ts: list[Tangent]) -> list[Tangent]:
         ins, out = [tv(v) for v in node.inputs], tv(node.outputs[0])
+        over = partial_inputs(ins, out)
         total: TensorVariable | None = None
         for t, partial in zip(ts, partials):
-            d = partial(ins, out) if t is not None else None
+            d = partial(over, out) if t is not None else None
             if t is not None and d is not None:
                 term = t * d
                 total = term if total is None else total + term

@@ -82,3 +82,14 @@ PARTIALS: dict[Op, tuple[Partial, ...]] = {
     Op.ARCTAN2: (lambda i, o: i[1] / (i[1] * i[1] + i[0] * i[0]),
                  lambda i, o: -i[0] / (i[1] * i[1] + i[0] * i[0])),
 }
+
+
+def partial_inputs(ins: Sequence[TensorVariable], out: TensorVariable) -> list[TensorVariable]:
+    """The inputs the partials are written over: a bool or integer input of a float- or complex-valued
+    op is first cast to the output's dtype, as the op itself computes (a partial such as erf's
+    ``exp(-x*x)`` must not square an int8 or negate a bool); a bool input of an integer- or
+    bool-valued op becomes int8."""
+    if out.dtype.startswith(("float", "complex")):
+        return [T.cast(v, out.dtype) if not v.dtype.startswith(("float", "complex")) else v for v in ins]
+    return [T.cast(v, "int8") if v.dtype == "bool" else v for v in ins]  # abs(bool): sign needs numbers
+

@@ -140,7 +140,11 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     # the inner function's VJP, built once with placeholder cotangents for its outputs
     out_cts = [T.TensorType(grad_dtype(o), shape=o.type.shape)() for o in p.inner_outputs[:L.n_out]]
     # integer outputs pass cotangents on like continuous ones, as integers do outside loops
-    seeds: dict[Variable, Grad] = dict(zip(p.inner_outputs[:L.n_out], out_cts))
+    # an inner variable returned as several outputs gets the sum of their cotangents
+    seeds: dict[Variable, Grad] = {}
+    for inner_out, ct in zip(p.inner_outputs[:L.n_out], out_cts):
+        earlier = seeds.get(inner_out)
+        seeds[inner_out] = ct if not isinstance(earlier, TensorVariable) else earlier + ct
     placeholders = list(p.inner_inputs)
     inner_grads = backprop(seeds, placeholders)
     for ph in placeholders:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import refspec.tensor as T
 from refspec.ast import Apply, Op, Variable
 from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, grad_dtype, tv
-from refspec.autodiff.partials import PARTIALS
+from refspec.autodiff.partials import PARTIALS, partial_inputs
 from refspec.autodiff.scan_rules import scan_vjp
 from refspec.dtypes import is_complex, is_float
 from refspec.params import (
@@ -69,9 +69,10 @@ def _elementwise(op: Op) -> Rule:
 
     def rule(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         ins, out = _ins(node), tv(node.outputs[0])
+        over = partial_inputs(ins, out)
         parts: list[Grad] = []
         for v, partial in zip(ins, partials):
-            d = partial(ins, out)
+            d = partial(over, out)
             parts.append(ZERO if d is None else unbroadcast(gs[0] * d, v, node))
         return parts
 
@@ -178,13 +179,15 @@ def _sum_to(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
 def _softmax(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     assert isinstance(node.params, AxisParams)
     out, g = tv(node.outputs[0]), gs[0]
-    return [T.cast(out * (g - T.sum(g * out, node.params.axis, keepdims=True)), grad_dtype(node.inputs[0]))]
+    axis = node.params.axis if out.ndim else None  # a 0-d softmax is 1: no axis to sum over
+    return [T.cast(out * (g - T.sum(g * out, axis, keepdims=True)), grad_dtype(node.inputs[0]))]
 
 
 def _log_softmax(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     assert isinstance(node.params, AxisParams)
     out, g = tv(node.outputs[0]), gs[0]
-    return [T.cast(g - T.exp(out) * T.sum(g, node.params.axis, keepdims=True), grad_dtype(node.inputs[0]))]
+    axis = node.params.axis if out.ndim else None
+    return [T.cast(g - T.exp(out) * T.sum(g, axis, keepdims=True), grad_dtype(node.inputs[0]))]
 
 
 def _dot(node: Apply, gs: list[TensorVariable]) -> list[Grad]:

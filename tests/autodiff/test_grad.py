@@ -545,3 +545,27 @@ def test_softmax_crossentropy_is_finite_where_a_probability_underflows() -> None
             [[0.0, 0.0, 0.0], [1000.0, 0.0, -1000.0]], [2, 2])
         np.testing.assert_allclose(value, (np.log(3.0) + 2000.0) / 2)
         np.testing.assert_allclose(g, [[1 / 6, 1 / 6, -1 / 3], [0.5, 0.0, -0.5]], atol=1e-12)
+
+
+# -- found by the diffcheck gradient campaign --------------------------------------------------------
+
+def test_partials_of_bool_and_small_integer_inputs_are_computed_in_the_output_dtype() -> None:
+    x = T.dvector("x")
+    i8 = T.bvector("i8")
+    at = np.array([-1.0, 2.0])
+    g_erf = theano.function([x], theano.grad(T.sum(T.erf(T.isnan(x)) * x), x))(at)
+    np.testing.assert_allclose(g_erf, [0.0, 0.0])  # erf(False) = 0
+    g_abs = theano.function([x], theano.grad(T.sum(abs(T.lt(x, 0)) * x), x))(at)
+    np.testing.assert_array_equal(g_abs, [1.0, 0.0])
+    g_atan2 = theano.function([x], theano.grad(T.sum(T.arctan2(T.lt(x, 0), x)), x))(at)
+    np.testing.assert_allclose(g_atan2, [-0.5, 0.0])
+    # erf'(12) = 2/sqrt(pi) exp(-144), 0 in float32: squaring the int8 12 would wrap to -112, giving inf
+    f = theano.function([i8, x], theano.grad(T.sum(T.erf(i8) * x), i8))
+    np.testing.assert_allclose(f(np.array([12, 0], dtype=np.int8), np.ones(2)), [0.0, 2 / np.sqrt(np.pi)],
+                               rtol=1e-6)
+
+
+def test_softmax_of_a_scalar_has_a_zero_gradient() -> None:
+    s = T.dscalar("s")
+    for build in (T.nnet.softmax, T.nnet.log_softmax):
+        np.testing.assert_array_equal(theano.function([s], theano.grad(T.sum(build(s)), s))(2.0), 0.0)

@@ -44,6 +44,21 @@ def test_rnn() -> None:
     verify_grad(rnn, point, rng=r)
 
 
+def test_one_step_variable_returned_as_two_outputs() -> None:
+    # the step returns one variable s for both recurrent outputs: each output's cotangent counts
+    x = T.dvector("x")
+
+    def step(a: TensorVariable, b: TensorVariable) -> tuple[TensorVariable, TensorVariable]:
+        s = a + b
+        return s, s
+
+    outs, _ = theano.scan(step, outputs_info=[x, x], n_steps=2)
+    g = theano.function([x], theano.grad(T.sum(outs[0]), x))(np.ones(2))
+    np.testing.assert_array_equal(g, [6.0, 6.0])  # sum of 2x, 4x over both entries' paths
+    verify_grad(lambda v: theano.scan(step, outputs_info=[v, v], n_steps=3)[0][1], [rng(1).standard_normal(2)],
+                rng=rng(2))
+
+
 def test_rnn_float32() -> None:
     """float32 loops differentiate in float32 and agree with the float64 gradient. (verify_grad's float64
     twin does not widen a scan's inner graph, so this compares with the float64 loop directly.)"""
