@@ -130,7 +130,7 @@ def _softmax(node: Apply, ts: list[Tangent]) -> list[Tangent]:
     if t is None:
         return [None]
     assert isinstance(node.params, AxisParams)
-    axis = node.params.axis
+    axis = node.params.axis if out.ndim else None  # a 0-d softmax is 1: no axis to sum over
     return [T.cast(out * (t - T.sum(out * t, axis, keepdims=True)), out.dtype)]
 
 
@@ -139,7 +139,8 @@ def _log_softmax(node: Apply, ts: list[Tangent]) -> list[Tangent]:
     if t is None:
         return [None]
     assert isinstance(node.params, AxisParams)
-    return [T.cast(t - T.sum(T.exp(out) * t, node.params.axis, keepdims=True), out.dtype)]
+    axis = node.params.axis if out.ndim else None
+    return [T.cast(t - T.sum(T.exp(out) * t, axis, keepdims=True), out.dtype)]
 
 
 def _bilinear(node: Apply, ts: list[Tangent]) -> list[Tangent]:

@@ -569,3 +569,4 @@ def test_softmax_of_a_scalar_has_a_zero_gradient() -> None:
     s = T.dscalar("s")
     for build in (T.nnet.softmax, T.nnet.log_softmax):
         np.testing.assert_array_equal(theano.function([s], theano.grad(T.sum(build(s)), s))(2.0), 0.0)
+        np.testing.assert_array_equal(theano.function([s], theano.gradient.Rop(build(s), s, T.ones_like(s)))(2.0), 0.0)
