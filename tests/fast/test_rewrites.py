@@ -533,3 +533,18 @@ def test_long_chains_reach_a_fixed_point() -> None:
     x, v = _chain(200)
     (after,) = optimize([v])
     assert after is x
+
+
+def test_rewrites_never_drop_a_print() -> None:
+    """fill(print(s), s) is s by shape, but the reference prints: the fill stays (found by diffcheck)."""
+    from refspec.ops import make_node
+    from refspec.params import PrintParams
+
+    s = theano.shared(np.zeros((2, 1, 4), dtype=np.int8), name="s")
+    shown = make_node(Op.PRINT, [s], PrintParams(message="p3", attrs=("shape",))).outputs[0]
+    filled = make_node(Op.SECOND, [shown, s]).outputs[0]
+    for mode in ("REFERENCE", "FAST_RUN"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            theano.function([], filled, mode=mode)()
+        assert out.getvalue() == "p3 shape = (2, 1, 4)\n", mode

@@ -130,10 +130,16 @@ def _redundant_specify_shape(b: dict[str, Variable]) -> Variable | None:
     return None
 
 
+def _effect_free(v: Variable) -> bool:
+    """No Print (no effectful node) in ``v``'s graph: a rule may drop ``v`` only then, since the
+    reference runs that effect (fill(print(x), 0) prints)."""
+    return not any(node.op in EFFECTFUL for node in toposort([v]))
+
+
 def _second_rule(shape_of: ShapeOf) -> Rule:
     def rule(b: dict[str, Variable]) -> Variable | None:
         value = b["v"]
-        if shape_of(value) == shape_of(b["_"]):
+        if shape_of(value) == shape_of(b["_"]) and _effect_free(b["m"]):
             return _same_type(value, b["_"])
         return None
 
@@ -148,14 +154,14 @@ def _times_ones_rules(shape_of: ShapeOf) -> list[Rule]:
     def keep(b: dict[str, Variable]) -> Variable | None:
         if b["_"].dtype in COMPLEX_DTYPES:
             return None  # complex * (1+0j) is not exact (see _keep_real_x)
-        if shape_of(b["x"]) == shape_of(b["_"]):
+        if shape_of(b["x"]) == shape_of(b["_"]) and _effect_free(b["m"]):
             return _same_type(b["x"], b["_"])
         return None
 
     def negate(b: dict[str, Variable]) -> Variable | None:
         if b["_"].dtype in COMPLEX_DTYPES:
             return None
-        if shape_of(b["x"]) == shape_of(b["_"]):
+        if shape_of(b["x"]) == shape_of(b["_"]) and _effect_free(b["m"]):
             return _same_type(_neg(b["x"]), b["_"])
         return None
 
@@ -174,7 +180,7 @@ def _sum_to_rule(shape_of: ShapeOf) -> Rule:
     def rule(b: dict[str, Variable]) -> Variable | None:
         g, target = b["g"], b["s"]
         wanted = shape_of.vector_entries(target)
-        if wanted is not None and shape_of(g) == wanted:
+        if wanted is not None and shape_of(g) == wanted and _effect_free(target):
             return _same_type(g, b["_"])
         return None
 
