@@ -16,7 +16,7 @@ from refspec.autodiff.scan_rules import scan_jvp
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP, choice_indices, standard_draw
 from refspec.dtypes import is_complex, is_float
 from refspec.ops import make_node
-from refspec.params import AxisParams, RandomParams, ReduceParams
+from refspec.params import AxisParams, IfElseParams, RandomParams, ReduceParams
 from refspec.tensor.var import TensorVariable
 
 Tangent = TensorVariable | None
@@ -68,7 +68,26 @@ def _linear(positions: Sequence[int] | None) -> JVPRule:
 
 
 def _ifelse(node: Apply, ts: list[Tangent]) -> list[Tangent]:
-    return _linear(range(1, len(node.inputs)))(node, ts)
+    """The same choice between the branches' tangents, for the continuous outputs that have one
+    (an integer output beside them has none, and does not take theirs away)."""
+    assert isinstance(node.params, IfElseParams)
+    n = node.params.n_outs
+    thens, elses = list(range(1, 1 + n)), list(range(1 + n, 1 + 2 * n))
+    kept = [i for i in range(n) if _continuous(node.outputs[i])
+            and (ts[thens[i]] is not None or ts[elses[i]] is not None)]
+    out: list[Tangent] = [None] * n
+    if not kept:
+        return out
+
+    def tangent(position: int) -> Variable:
+        t = ts[position]
+        return t if t is not None else T.zeros_like(tv(node.inputs[position]))
+
+    args = [node.inputs[0], *[tangent(thens[i]) for i in kept], *[tangent(elses[i]) for i in kept]]
+    chosen = make_node(Op.IFELSE, args, IfElseParams(len(kept))).outputs
+    for i, v in zip(kept, chosen):
+        out[i] = tv(v)
+    return out
 
 
 def _cast(node: Apply, ts: list[Tangent]) -> list[Tangent]:

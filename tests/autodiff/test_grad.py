@@ -570,3 +570,15 @@ def test_softmax_of_a_scalar_has_a_zero_gradient() -> None:
     for build in (T.nnet.softmax, T.nnet.log_softmax):
         np.testing.assert_array_equal(theano.function([s], theano.grad(T.sum(build(s)), s))(2.0), 0.0)
         np.testing.assert_array_equal(theano.function([s], theano.gradient.Rop(build(s), s, T.ones_like(s)))(2.0), 0.0)
+
+
+def test_rop_through_an_ifelse_with_an_integer_output_beside() -> None:
+    from refspec.ifelse import ifelse
+
+    c, u = T.lscalar("c"), T.bvector("u")
+    x, y, t = T.dvectors("x", "y", "t")
+    _, chosen = ifelse(c, [u, x], [u, y])
+    f = theano.function([c, u, x, y, t], theano.gradient.Rop(chosen, x, t), on_unused_input="ignore")
+    args = (np.array([1], dtype=np.int8), np.ones(2), np.ones(2), np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(f(1, *args), [3.0, 4.0])
+    np.testing.assert_array_equal(f(0, *args), [0.0, 0.0])
