@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, toposort
+from refspec.ast import Apply, Array, Op, Variable, toposort
 from refspec.dtypes import is_float
-from refspec.interp.reference import REFERENCE, ifelse_inputs
-from refspec.params import IfElseParams, ReduceParams, ScanParams
+from refspec.interp.evaluate import evaluate_values
+from refspec.params import ReduceParams, ScanParams
 
 PROBE = 1e-2  # ten times verify_grad's largest step: a kink this close may be crossed
 PROBES = 3  # random directions, each tried both ways
@@ -69,42 +69,7 @@ def _continuous(v: Variable) -> bool:
 
 def trace(roots: Sequence[Variable], env: Mapping[Variable, Array]) -> dict[Variable, Array]:
     """Every value the reference computes for ``roots`` (lazily, as ``refspec.interp.evaluate``)."""
-    values: dict[Variable, Array] = dict(env)
-    stack = list(reversed(roots))
-    with np.errstate(all="ignore"):
-        while stack:
-            var = stack[-1]
-            if var in values:
-                stack.pop()
-                continue
-            node = var.owner
-            if node is None:
-                stack.pop()
-                if isinstance(var, Constant):
-                    values[var] = var.data
-                elif isinstance(var, SharedVariable):
-                    values[var] = var.container.value
-                else:
-                    raise KeyError(f"no value for the input {var}")
-                continue
-            needed = _needed(node, values)
-            missing = [v for v in needed if v not in values]
-            if missing:
-                stack.extend(reversed(missing))
-                continue
-            stack.pop()
-            values.update(zip(node.outputs, REFERENCE[node.op](node.params, *[values[v] for v in needed])))
-    return values
-
-
-def _needed(node: Apply, values: Mapping[Variable, Array]) -> list[Variable]:
-    if node.op is Op.IFELSE:
-        cond = node.inputs[0]
-        if cond not in values:
-            return [cond]
-        assert isinstance(node.params, IfElseParams)
-        return [cond] + [node.inputs[i] for i in ifelse_inputs(node.params, values[cond])]
-    return list(node.inputs)
+    return evaluate_values(roots, env)
 
 
 def region(node: Apply, values: Mapping[Variable, Array]) -> tuple[Array, bool] | None:

@@ -61,10 +61,18 @@ def evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> list
     """Values of ``outputs`` given values for the graph's inputs (shared variables read their
     container unless ``env`` overrides them). Results may alias ``env``'s arrays; callers copy."""
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, not warnings
+        values = _evaluate(outputs, env)
+    return [values[v] for v in outputs]
+
+
+def evaluate_values(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> dict[Variable, Array]:
+    """Every value the reference computes on the way to ``outputs`` (lazily: an untaken ifelse
+    branch is not computed), with ``env``'s; what ``evaluate`` reads its results from."""
+    with np.errstate(all="ignore"):
         return _evaluate(outputs, env)
 
 
-def _evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> list[Array]:
+def _evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> dict[Variable, Array]:
     values: dict[Variable, Array] = dict(env)
     stack = list(reversed(outputs))
     while stack:
@@ -90,4 +98,4 @@ def _evaluate(outputs: Sequence[Variable], env: Mapping[Variable, Array]) -> lis
         stack.pop()
         for out, value in zip(node.outputs, _run(node, [values[v] for v in needed])):
             values[out] = value
-    return [values[v] for v in outputs]
+    return values

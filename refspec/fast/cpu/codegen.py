@@ -65,7 +65,7 @@ def _ufunc_kernel(node: Apply) -> np.ufunc | None:
     return direct if isinstance(direct, np.ufunc) else None
 
 
-def _conditional(order: Sequence[Apply], roots: Sequence[Variable]) -> set[int]:
+def conditional_nodes(order: Sequence[Apply], roots: Sequence[Variable]) -> set[int]:
     """Nodes needed only through an ifelse branch: they run only if that branch is taken (lazy)."""
     needed: set[int] = set()
     stack = [v.owner for v in roots if v.owner is not None]
@@ -96,7 +96,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
     shared variable's array (``refspec.fast.cpu.inplace``); those writes come last, after
     ``check_updates`` has seen every other root's value (None for the ones written in place)."""
     order = toposort(roots)
-    conditional = _conditional(order, roots)
+    conditional = conditional_nodes(order, roots)
     lazy = any(n.op is Op.IFELSE for n in order)
     groups = find_groups(roots, ShapeOf(), _ufunc_kernel) if fuse and not lazy else []
     group_at = {id(g.nodes[-1]): g for g in groups}

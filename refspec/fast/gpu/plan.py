@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from refspec.ast import ELEMENTWISE, REDUCE, Apply, Constant, Op, SharedVariable, Variable, toposort
-from refspec.fast.cpu.codegen import FRESH_OPS
+from refspec.fast.cpu.codegen import FRESH_OPS, conditional_nodes
 from refspec.fast.gpu.cuda_source import KernelSpec, elementwise_kernel, supported
 from refspec.params import IfElseParams, RandomParams, ScanParams
 
@@ -170,21 +170,6 @@ def node_place(node: Apply, places: Sequence[str]) -> str:
     if node.op is Op.IFELSE:
         return DEVICE if DEVICE in places[1:] else HOST
     return DEVICE if DEVICE in places else HOST
-
-
-def conditional_nodes(order: Sequence[Apply], roots: Sequence[Variable]) -> set[int]:
-    """Nodes needed only through an ifelse branch: they run only when that branch is taken."""
-    needed: set[int] = set()
-    stack = [v.owner for v in roots if v.owner is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in needed:
-            continue
-        needed.add(id(node))
-        for i, v in enumerate(node.inputs):
-            if v.owner is not None and not (node.op is Op.IFELSE and i > 0):
-                stack.append(v.owner)
-    return {id(n) for n in order} - needed
 
 
 def fusion_groups(order: Sequence[Apply], roots: Sequence[Variable], fusable: set[int]) -> dict[int, list[Apply]]:
