@@ -62,7 +62,7 @@ def _grad_or_zero(g: Grad, like: Variable) -> TensorVariable:
 
 def _seq_offset(tap: int, taps: tuple[int, ...], go_backwards: bool) -> int:
     """Forward step t reads entry t + offset of the sequence (reversed with go_backwards), as in
-    refspec.interp.scan._offset: the window always includes tap 0."""
+    refspec.interp.scan.tap_offset: the window always includes tap 0."""
     lo, hi = min(min(taps), 0), max(max(taps), 0)
     return hi - tap if go_backwards else tap - lo
 

@@ -97,7 +97,7 @@ def nan_dropping_max_reduce(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def eager_ifelse(monkeypatch: pytest.MonkeyPatch) -> None:
     """ifelse computes both branches before choosing: the untaken one's errors and prints leak."""
-    monkeypatch.setattr(codegen, "_conditional", lambda order, roots: set())
+    monkeypatch.setattr(codegen, "conditional_nodes", lambda order, roots: set())
 
 
 def scan_past_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +107,7 @@ def scan_past_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
     def lenient(params: ScanParams, n_steps: Array, args: Sequence[Array]) -> LoopState:
         padded = list(args)
         for i, taps in enumerate(params.seq_taps):
-            lo, hi = interp_scan._window(taps)
+            lo, hi = interp_scan.tap_window(taps)
             seq = padded[i]
             need = max(int(n_steps), 0) + hi - lo
             if seq.ndim and seq.shape[0] < need:
