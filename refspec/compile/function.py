@@ -111,6 +111,7 @@ class Function:
         self._no_copy = [fresh or borrow for fresh, borrow in zip(self._fresh, borrowed)]
         self.maker = FunctionMaker(FunctionGraph([s.variable for s in program.inputs], outputs), mode)
         self._types = [s.variable.type for s in program.inputs]
+        self._updates_checked = self._fast is not None and self._fast.program.checks_updates
         self.value = _ContainerView(self, as_values=True)
         self.container = _ContainerView(self, as_values=False)
 
@@ -236,7 +237,8 @@ class Function:
         outs = values[:n_out]
         new_shared = values[n_out:n_out + len(p.updates)]
         new_inputs = values[n_out + len(p.updates):]
-        self._check_update_shapes(values)
+        if not self._updates_checked:  # a program writing updates in place checked them first
+            self._check_update_shapes(values)
         # commit: every value is computed and checked, so nothing below can fail halfway
         if self._gpu is not None:  # device arrays, into the shared variables' device mirrors
             self._gpu.commit([t.container for t, _ in p.updates] + [_container(s) for s in in_updates],

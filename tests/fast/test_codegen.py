@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import pathlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from tests import golden
 
 import refspec as theano
 import refspec.tensor as T
@@ -27,7 +27,7 @@ from refspec.ifelse import ifelse
 from refspec.tensor.shared_randomstreams import RandomStreams
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
-UPDATE = os.environ.get("REFSPEC_UPDATE_GOLDEN") == "1"
+UPDATE = golden.UPDATE
 
 
 def source_of(f: Function) -> str:
@@ -36,16 +36,7 @@ def source_of(f: Function) -> str:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.py.txt"
-    if UPDATE:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"no golden file {path}; run with REFSPEC_UPDATE_GOLDEN=1 to write it"
-    expected = path.read_text(encoding="utf-8")
-    assert text == expected, (
-        f"generated source for {name!r} changed (REFSPEC_UPDATE_GOLDEN=1 rewrites the golden files):\n"
-        f"--- expected\n{expected}--- got\n{text}")
+    golden.check_golden(GOLDEN / f"{name}.py.txt", text, f"generated source for {name!r}")
 
 
 # -- the golden graphs: each builds a fresh graph and compiles it in FAST_RUN -------------------------

@@ -9,13 +9,13 @@ CUDA table or the rewrites, regenerate them and review the diff:
 
 from __future__ import annotations
 
-import os
 import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pytest
+from tests import golden
 
 import refspec as theano
 import refspec.tensor as T
@@ -27,7 +27,7 @@ from refspec.ifelse import ifelse
 from refspec.tensor.shared_randomstreams import RandomStreams
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
-UPDATE = os.environ.get("REFSPEC_UPDATE_GOLDEN") == "1"
+UPDATE = golden.UPDATE
 SECRET = "user_name_xyz"  # a variable name that must never reach generated text
 
 
@@ -108,16 +108,7 @@ GRAPHS: dict[str, Callable[[], Plan]] = {
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if UPDATE:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"no golden file {path}; run with REFSPEC_UPDATE_GOLDEN=1 to write it"
-    expected = path.read_text(encoding="utf-8")
-    assert text == expected, (
-        f"GPU plan for {name!r} changed (REFSPEC_UPDATE_GOLDEN=1 rewrites the golden files):\n"
-        f"--- expected\n{expected}--- got\n{text}")
+    golden.check_golden(GOLDEN / f"{name}.txt", text, f"GPU plan for {name!r}")
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))

@@ -43,6 +43,7 @@ class GeneratedProgram:
     run: Callable[..., tuple[Array, ...]]
     inputs: list[Variable]
     kernels: list[tuple[Apply, str]] = field(default_factory=list)  # node, how it runs
+    checks_updates: bool = False  # the program itself checks every update's shape (see ``generate``)
 
 
 def _direct_kernel(node: Apply) -> Kernel | None:
@@ -245,7 +246,7 @@ def generate(roots: Sequence[Variable], inputs: Sequence[Variable], fuse: bool =
     exec(code, namespace)
     run = namespace["program"]
     assert callable(run)
-    return GeneratedProgram(source, run, list(inputs), kernels)
+    return GeneratedProgram(source, run, list(inputs), kernels, checks_updates="_check_updates(" in source)
 
 
 class _Unset:
