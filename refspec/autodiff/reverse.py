@@ -11,7 +11,18 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, overload
 
 from refspec.ast import Apply, Op, Variable, toposort
-from refspec.autodiff.cotangent import ZERO, Grad, NullGrad, _Zero, accumulate, as_tensor_grad, paired_points, tv
+from refspec.autodiff.cotangent import (
+    ZERO,
+    Grad,
+    NullGrad,
+    _Zero,
+    accumulate,
+    as_tensor_grad,
+    grad_dtype,
+    paired_points,
+    tv,
+)
+from refspec.autodiff.complex_paths import through_complex
 from refspec.autodiff.vjp import NOT_DIFFERENTIABLE, VJP
 from refspec.dtypes import is_complex, is_float
 from refspec.params import IfElseParams
@@ -44,7 +55,7 @@ def _output_cotangents(node: Apply, grads: Mapping[int, Grad]) -> list[TensorVar
     for o, g in zip(node.outputs, gs):
         if isinstance(g, NullGrad):
             return None
-        out.append(g if isinstance(g, TensorVariable) else zeros_like(tv(o)))
+        out.append(g if isinstance(g, TensorVariable) else zeros_like(tv(o), dtype=grad_dtype(o)))
     return out
 
 
@@ -106,8 +117,13 @@ def backprop(
                     if id(v) in live and id(v) not in blocked:
                         grads[id(v)] = accumulate(grads.get(id(v)), ZERO)
             continue
+        on_path = [v for v in node.inputs if id(v) in live and id(v) not in blocked]
+        carrying = [o for o in node.outputs if isinstance(grads.get(id(o)), TensorVariable)]
+        complex_why = through_complex(node, on_path, carrying)
         if node.op in NOT_DIFFERENTIABLE:
             contributions: list[Grad] = [NullGrad(f"{node.op.value} has no gradient rule")] * len(node.inputs)
+        elif complex_why is not None:
+            contributions = [NullGrad(complex_why)] * len(node.inputs)
         else:
             contributions = VJP[node.op](node, gs)
         out_guards = [guards[id(o)] for o in node.outputs if id(o) in guards]
@@ -209,7 +225,8 @@ def grad(
         gv = g if isinstance(g, Variable) else as_tensor_variable(g)  # type: ignore[arg-type]
         if gv.ndim != var.ndim:
             raise TypeError(f"known_grads[{var}] has ndim {gv.ndim}, expected {var.ndim}")
-        seeds[var] = accumulate(seeds.get(var), cast(gv, var.dtype) if is_float(var.dtype) else tv(gv))
+        # in the variable's gradient dtype: an integer variable's cotangent is float64 ("Integers")
+        seeds[var] = accumulate(seeds.get(var), cast(gv, grad_dtype(var)))
     if not seeds:
         raise TypeError("grad needs a cost or known_grads")
     grads = backprop(seeds, wrt_list, consider_constant or ())

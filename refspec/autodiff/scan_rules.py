@@ -7,7 +7,10 @@ visits t = T-1 .. 0 and carries, per fed-back output with deepest tap d, a windo
 of the d history entries after the ones step t reads (so entry d-1 is the extra cotangent of the
 output of step t, collected from the later steps that read it as a tap); per other input, an
 accumulator; per updated shared variable, the cotangent of its value after step t. Each step
-applies the inner function's VJP (built once, symbolically) to those.
+applies the inner function's VJP (built once, symbolically) to those. Windows and accumulators are
+carried values (refspec.autodiff.scan_carry), not stacked outputs: the backward loop keeps one of
+each, and after zero steps their final values are the initial zeros, with no conditional in the
+graph (which would turn off the fast path's fusion).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import replace
 
 from refspec.ast import Apply, Op, Variable, clone_replace
 from refspec.autodiff.cotangent import Grad, NullGrad, grad_dtype, tv
+from refspec.autodiff.scan_carry import carry_outputs
 from refspec.dtypes import is_complex, is_float
 from refspec.ops import make_node
 from refspec.params import ScanParams
@@ -96,8 +100,11 @@ def _as_outputs(node: Apply) -> Apply:
     return make_node(Op.SCAN, inputs, params)
 
 
-def _from_outputs(node: Apply, converted: Apply, grads: list[Grad]) -> list[Grad]:
-    """Map the converted loop's input gradients back to the original node's inputs."""
+def _from_outputs(node: Apply, converted: Apply, grads: list[Grad],
+                  finals: list[TensorVariable]) -> list[Grad]:
+    """Map the converted loop's input gradients back to the original node's inputs. A loop that ran
+    no step leaves each shared variable as it was: its final value's cotangent ``finals[k]`` goes
+    straight to the shared variable (the converted loop's outputs are empty: they hold nothing)."""
     p = node.params
     assert isinstance(p, ScanParams)
     _, seqs, inits, others = p.split_outer(node.inputs)
@@ -107,19 +114,30 @@ def _from_outputs(node: Apply, converted: Apply, grads: list[Grad]) -> list[Grad
     out: list[Grad] = list(grads[:head]) + [None] * len(others)
     for k, j in enumerate(moved + kept):
         out[head + j] = grads[head + k]
+    n_out = len(p.out_taps)
+    for k, (j, g) in enumerate(zip(moved, finals)):
+        through = out[head + j]
+        if isinstance(through, NullGrad):
+            continue
+        shared = tv(others[j])
+        dtype = grad_dtype(shared)
+        ran_none = T.eq(tv(converted.outputs[n_out + k]).shape[0], 0)
+        # through the steps (zero if there were none) or, after no step, straight through
+        steps_part = through if isinstance(through, TensorVariable) else T.zeros_like(shared, dtype=dtype)
+        out[head + j] = T.switch(ran_none, T.cast(g, dtype), steps_part)
     return out
 
 
 def _final_cotangents(node: Apply, converted: Apply, gs: list[TensorVariable]) -> list[TensorVariable]:
     """Cotangents for the converted loop's outputs: the final shared values' cotangents go to the
-    last entry of each shared variable's sequence."""
+    last entry of each shared variable's sequence (to none when it is empty: see _from_outputs)."""
     p = node.params
     assert isinstance(p, ScanParams)
     n_out = len(p.out_taps)
     out = list(gs[:n_out])
     for g, seq in zip(gs[n_out:], converted.outputs[n_out:]):
         zeros = T.zeros_like(tv(seq), dtype=grad_dtype(seq))
-        out.append(T.set_subtensor(zeros[-1], T.cast(g, zeros.dtype)))
+        out.append(T.set_subtensor(zeros[-1:], T.shape_padleft(T.cast(g, zeros.dtype))))
     return out
 
 
@@ -133,16 +151,25 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
                                          "differentiated; differentiate the graph you built"))
     if p0.shared_outer_positions:
         converted = _as_outputs(node)
-        return _from_outputs(node, converted, scan_vjp(converted, _final_cotangents(node, converted, gs)))
+        n_out = len(p0.out_taps)
+        return _from_outputs(node, converted, scan_vjp(converted, _final_cotangents(node, converted, gs)),
+                             gs[n_out:])
     L = _Layout(node)
     p = L.p
+    # each cotangent in its output's gradient dtype (float64 for an integer output): the backward
+    # step substitutes them for placeholders of that dtype, and substitution keeps the nodes' types
+    gs = [g if g.dtype == grad_dtype(o) else T.cast(g, grad_dtype(o)) for g, o in zip(gs, node.outputs)]
 
     # the inner function's VJP, built once with placeholder cotangents for its outputs
     out_cts = [T.TensorType(grad_dtype(o), shape=o.type.shape)() for o in p.inner_outputs[:L.n_out]]
     # integer outputs pass cotangents on like continuous ones, as integers do outside loops
     # an inner variable returned as several outputs gets the sum of their cotangents
+    # a complex output's cotangent is zero here: a non-zero one made the gradient undefined before
+    # this rule ran (refspec.autodiff.complex_paths), so it seeds nothing
     seeds: dict[Variable, Grad] = {}
     for inner_out, ct in zip(p.inner_outputs[:L.n_out], out_cts):
+        if is_complex(inner_out.dtype):
+            continue
         earlier = seeds.get(inner_out)
         seeds[inner_out] = ct if not isinstance(earlier, TensorVariable) else earlier + ct
     placeholders = list(p.inner_inputs)
@@ -186,6 +213,15 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
     accums = [T.zeros_like(o, dtype=grad_dtype(o)) for o in L.others]
     n_seq_taps = sum(len(t) for t in p.seq_taps)
     n_out_taps = sum(len(p.out_taps[j]) for j in L.fed)
+    # each step's contribution to a sequence entry with axes is fed back from an initial entry of
+    # zeros that no step reads: a loop of zero steps then stacks an empty array of the entry's shape
+    # (spec/scan.md, "0 steps"), which the contribution's static type may not know
+    entry_zeros: list[TensorVariable | None] = []
+    for seq, taps in zip(L.seqs, p.seq_taps):
+        entry = T.alloc(T.constant(0, dtype=grad_dtype(seq)), *[seq.shape[a] for a in range(1, seq.ndim)])
+        entry_zeros.extend(entry if seq.ndim > 1 else None for _ in taps)
+    n_shaped = sum(1 for z in entry_zeros if z is not None)
+    seq_dtypes = [grad_dtype(ph) for ph in placeholders[:n_seq_taps]]
 
     def backward_step(*args: TensorVariable) -> list[TensorVariable]:
         it = iter(args)
@@ -195,6 +231,8 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
         forward_vals = [next(it) for _ in computed]
         win_vals = [next(it) for _ in L.fed]
         acc_vals = [next(it) for _ in L.others]
+        for _ in range(n_shaped):
+            next(it)  # the previous step's contribution: never read
         other_vals = [next(it) for _ in L.others]
         env: dict[Variable, Variable] = dict(zip(placeholders, [*seq_vals, *tap_vals, *other_vals]))
         totals: list[Variable] = []
@@ -222,17 +260,28 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
             new_windows.append(T.stack(parts))
             k += len(taps)
         new_accs = [a + tv(c) for a, c in zip(acc_vals, contrib[k:])]
-        seq_contribs = [tv(c) for c in contrib[:n_seq_taps]]
+        seq_contribs = [T.cast(c, d) if c.dtype != d else tv(c)
+                        for c, d in zip(contrib[:n_seq_taps], seq_dtypes)]
         return [*new_windows, *new_accs, *seq_contribs]
 
-    outputs_info: list[object] = [*windows, *accums] + [None] * n_seq_taps
+    outputs_info: list[object] = [*windows, *accums, *entry_zeros]
     results, _ = scan(backward_step, sequences=step_seqs, outputs_info=outputs_info,
                       non_sequences=list(L.others), n_steps=steps, return_list=True,
                       name=f"grad_of_{p.name}" if p.name else None)
     assert isinstance(results, list)
-    final_windows = [r[-1] for r in results[:len(L.fed)]]
-    final_accs = [r[-1] for r in results[len(L.fed):len(L.fed) + len(L.others)]]
-    per_step_seq = results[len(L.fed) + len(L.others):]
+    n_carried = len(L.fed) + len(L.others)
+    finals: list[TensorVariable] = []
+    per_step_seq: list[TensorVariable] = list(results[n_carried:])
+    if n_carried:
+        # windows and accumulators are carried, not stacked: their final values are outputs of the
+        # loop, the initial zeros when it runs no step (out[-1] of an empty output would raise)
+        back = results[0].owner
+        assert back is not None
+        carried = carry_outputs(back, range(n_carried))
+        per_step_seq = [tv(o) for o in carried.outputs[:n_seq_taps]]
+        finals = [tv(o) for o in carried.outputs[n_seq_taps:]]
+    final_windows = finals[:len(L.fed)]
+    final_accs = finals[len(L.fed):]
 
     grads: list[Grad] = [None]
     k = 0
@@ -260,25 +309,40 @@ def scan_vjp(node: Apply, gs: list[TensorVariable]) -> list[Grad]:
 
 def scan_jvp(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariable | None]:
     """A second scan computing the same steps with their tangents carried beside them."""
-    from refspec.autodiff.forward import propagate  # forward mode uses this table: import at call time
-    from refspec.tensor.scan import until
-
     if all(t is None for t in ts[1:]):
         return [None for _ in node.outputs]
     p0 = node.params
     assert isinstance(p0, ScanParams)
-    if p0.shared_outer_positions:
-        # the same loop with shared variables as outputs; a final value's tangent is its last step's
-        converted = _as_outputs(node)
-        _, seqs0, inits0, others0 = p0.split_outer(node.inputs)
-        moved = list(p0.shared_outer_positions)
-        kept = [j for j in range(len(others0)) if j not in moved]
-        head = 1 + len(seqs0) + len(inits0)
-        reordered = ts[:head] + [ts[head + j] for j in moved] + [ts[head + j] for j in kept]
-        tangents = scan_jvp(converted, reordered)
-        n_out = len(p0.out_taps)
-        finals = [None if t is None else t[-1] for t in tangents[n_out:]]
-        return tangents[:n_out] + finals
+    n_out = len(p0.out_taps)
+    if not p0.shared_outer_positions:
+        results = _tangent_loop(node, ts)
+        n_results = len(results) // 2  # values, then tangents
+        return [T.cast(r, o.dtype) for r, o in zip(results[n_results:], node.outputs)]
+    # the same loop with shared variables as outputs, whose values and tangents are then carried:
+    # a final value's tangent is its last step's, or its initial one after no step
+    converted = _as_outputs(node)
+    _, seqs0, inits0, others0 = p0.split_outer(node.inputs)
+    moved = list(p0.shared_outer_positions)
+    kept = [j for j in range(len(others0)) if j not in moved]
+    head = 1 + len(seqs0) + len(inits0)
+    reordered = ts[:head] + [ts[head + j] for j in moved] + [ts[head + j] for j in kept]
+    results = _tangent_loop(converted, reordered)
+    n_conv = len(results) // 2
+    finals_at = [n_out + k for k in range(len(moved))]
+    loop = results[0].owner
+    assert loop is not None
+    carried = carry_outputs(loop, [*finals_at, *[n_conv + j for j in finals_at]])
+    tangents = [tv(o) for o in carried.outputs[n_out:2 * n_out]]
+    final_tangents = [tv(o) for o in carried.outputs[2 * n_out + len(moved):]]
+    return [T.cast(t, o.dtype) for t, o in zip([*tangents, *final_tangents], node.outputs)]
+
+
+def _tangent_loop(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariable]:
+    """The outputs of the loop computing ``node``'s steps with tangents beside them: one per output
+    (the values), then one per output (the tangents). ``node`` updates no shared variable."""
+    from refspec.autodiff.forward import propagate  # forward mode uses this table: import at call time
+    from refspec.tensor.scan import until
+
     L = _Layout(node)
     p = L.p
     rest = ts[1:]
@@ -312,7 +376,10 @@ def scan_jvp(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariabl
         for ph, t in zip(placeholders[n_seq_taps + n_out_taps:], other_t):
             tangents[id(ph)] = next(t_iter) if t is not None else None
         roots = list(p.inner_outputs[:L.n_out]) + ([p.until] if p.until is not None else [])
-        propagate(roots, tangents)
+        # a complex output's tangent is undefined: left zero here, the outer propagate marks it so
+        # (an error only where it is used); a real output whose tangent passes through a complex
+        # value is an error now
+        propagate([r for r in roots if not is_complex(r.dtype)], tangents)
         out_tans = [tangents.get(id(o)) for o in p.inner_outputs[:L.n_out]]
         filled = [t if t is not None else T.zeros_like(tv(o)) for o, t in zip(p.inner_outputs, out_tans)]
         values = clone_replace([*roots, *filled], env)
@@ -337,4 +404,4 @@ def scan_jvp(node: Apply, ts: list[TensorVariable | None]) -> list[TensorVariabl
                       non_sequences=[*L.others, *others_t], n_steps=tv(node.inputs[0]),
                       go_backwards=p.go_backwards, return_list=True)
     assert isinstance(results, list)
-    return [T.cast(r, o.dtype) for r, o in zip(results[L.n_out:], L.outs)]
+    return results
