@@ -3,14 +3,16 @@
 ``run_campaign(examples, seed)`` draws ``examples`` programs (``graphs.programs``) under hypothesis
 with a fixed seed (no example database, no deadline: the same seed and hypothesis version draw the
 same programs), runs each on the reference and on every path (``paths.compare_program``, amplified
-policy) and counts what happened. The first mismatch is raised inside the ``@given`` body so that
-hypothesis shrinks the program; the smallest failing program seen is then bisected to its first
-differing node and written as a repro. Two more checks run on each program (not while shrinking):
+policy) and counts what happened: every program is run, so every mismatch is counted. Then the
+first failing program is drawn again (the same seed draws the same programs; the ones before it are
+passed over unrun) and raised inside a second ``@given`` body so that hypothesis shrinks it; the
+smallest failing program seen is bisected to its first differing node and written as a repro. Two more checks run on each program (not while shrinking):
 ``rewrites`` (on by default) evaluates each rewriting path's rewritten graph on the reference against
 the original graph (``rewritecheck``: an *unsound rewrite* names the rules that fired), and ``grad``
 checks gradients of the first ``grad_limit`` programs with float outputs of float inputs
 (``graphgrad``: reverse mode and the Rop/Lop inner-product test, with kink avoidance; skips are
-counted by reason, never as failures). With ``builder`` (a user's function returning a compiled
+counted by reason, never as failures; the first wrong gradient is written as a repro checking it
+with ``verify_grad``, ``gradrepro``). With ``builder`` (a user's function returning a compiled
 ``Function`` or ``(inputs, outputs)``) the campaign is ``check()`` on that graph instead.
 """
 
@@ -29,7 +31,8 @@ from refspec.compile.function import Function
 from refspec.compile.program import Program
 from refspec.diffcheck.bisect import first_difference
 from refspec.diffcheck.check import CheckReport, check
-from refspec.diffcheck.graphgrad import check_case_gradient
+from refspec.diffcheck.gradrepro import gradient_repro
+from refspec.diffcheck.graphgrad import GradVerdict, check_case_gradient, gradient_problem
 from refspec.diffcheck.graphs import FEATURES, Case, programs
 from refspec.diffcheck.repro import make_repro
 from refspec.diffcheck.paths import Comparison, Mismatch, Outcome, compare_program, compile_path, program_of
@@ -38,6 +41,7 @@ from refspec.diffcheck.rewritecheck import check_rewrites, rewrites_anything
 Built = Function | tuple[Sequence[Variable], Sequence[Variable] | Variable]
 GRAD_LIMIT = 200  # programs whose gradients a campaign checks, at most (each costs a few compilations)
 KEEP = 5  # failure descriptions kept per kind
+SEARCH = 20  # draws past the first failing one that the shrinking pass may look at, at most
 SHRINK_SECONDS = 20.0  # shrinking stops here; the smallest failing program seen so far is kept
 JsonValue = int | float | str | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -83,6 +87,9 @@ class CampaignReport:
     grad_errors: int = 0  # grad raised on a well-typed graph
     grad_skipped: dict[str, int] = field(default_factory=dict)  # reason -> programs
     grad_failures: list[str] = field(default_factory=list)  # the first few: ops and the error
+    grad_repro: str | None = None  # a pytest file checking the first wrong gradient with verify_grad
+    grad_repro_nodes: int | None = None
+    grad_repro_verified: bool = False
 
     @property
     def ok(self) -> bool:
@@ -119,7 +126,8 @@ class CampaignReport:
             "unsound": list[JsonValue](self.unsound), "grad_checked": self.grad_checked,
             "grad_failed": self.grad_failed, "grad_errors": self.grad_errors,
             "grad_skipped": dict[str, JsonValue](sorted(self.grad_skipped.items())),
-            "grad_failures": list[JsonValue](self.grad_failures),
+            "grad_failures": list[JsonValue](self.grad_failures), "grad_repro": self.grad_repro,
+            "grad_repro_nodes": self.grad_repro_nodes, "grad_repro_verified": self.grad_repro_verified,
         }
         if self.check is not None:
             out["check"] = str(self.check)
@@ -150,6 +158,10 @@ class CampaignReport:
             lines.append("  failing: " + ", ".join(
                 f"{op}[{','.join(d for d, c in sorted(self.matrix[op].items()) if c[1])}]" for op in failing))
         lines += self.unsound + [f"gradient: {g}" for g in self.grad_failures]
+        if self.grad_repro is not None:
+            lines.append(f"gradient repro ({self.grad_repro_nodes} nodes"
+                         + ("" if self.grad_repro_verified else ", not verified") + "):")
+            lines.append(self.grad_repro.rstrip("\n"))
         if self.first_mismatch is not None:
             lines.append(f"first mismatch: {self.first_mismatch}")
         if self.first_node is not None:
@@ -228,6 +240,23 @@ def _check_gradient(report: CampaignReport, case: Case, seed: int) -> None:
     report.grad_errors += verdict.status == "error"
     if verdict.status != "checked" and len(report.grad_failures) < KEEP:
         report.grad_failures.append(verdict.message)
+    if verdict.status == "failed" and report.grad_failed == 1:  # the first wrong gradient only
+        _explain_gradient(report, case, verdict.message)
+
+
+def _explain_gradient(report: CampaignReport, case: Case, message: str) -> None:
+    """Write the first wrong gradient's repro (a note instead if none can be written)."""
+    case.reset()
+    try:
+        problem = gradient_problem(case)
+        repro, note = (None, "no gradient repro: skipped") if isinstance(problem, GradVerdict) else \
+            gradient_repro(problem, message)
+    finally:
+        case.reset()
+    if repro is None:
+        report.grad_failures.append(note)
+        return
+    report.grad_repro, report.grad_repro_nodes, report.grad_repro_verified = repro.text, repro.nodes, repro.verified
 
 
 def _size(case: Case) -> tuple[int, int]:
@@ -238,8 +267,9 @@ def _explain(report: CampaignReport, case: Case, paths: Sequence[str]) -> None:
     """Bisect the smallest failing program and write its repro."""
     program, result = compare_case(case, paths)
     report.shrunk_nodes = case.n_nodes
-    if result.mismatches:
-        report.first_mismatch = str(result.mismatches[0])
+    if result.mismatches:  # the first, and any node a node-by-node check found at fault
+        shown = result.mismatches[:1] + [m for m in result.mismatches[1:] if m.what == "node alone"]
+        report.first_mismatch = "\n".join(str(m) for m in shown)
     case.reset()
     try:
         first = first_difference(program, case.arguments(), 1, paths, amplified=True)
@@ -261,13 +291,15 @@ def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None
                  paths: Sequence[str] = ("FAST_RUN",), progress: bool = False,
                  builder: Callable[[], Built] | None = None, time_limit: float | None = None,
                  max_nodes: int = 40, shrink_seconds: float = SHRINK_SECONDS, grad: bool = False,
-                 rewrites: bool = True, grad_limit: int = GRAD_LIMIT) -> CampaignReport:
+                 rewrites: bool = True, grad_limit: int = GRAD_LIMIT,
+                 max_mismatches: int | None = None) -> CampaignReport:
     """Draw ``examples`` programs for ``seed`` (focused on ``ops`` if given), run each on the
     reference and on ``paths``, shrink the first mismatch and report (see the module docstring).
     ``time_limit`` (seconds) ends the campaign early, ``shrink_seconds`` the shrinking of a failing
     program; ``builder`` checks a user's graph instead. ``rewrites`` compares each rewritten graph
     with the original on the reference; ``grad`` checks gradients (at most ``grad_limit`` programs
-    counted as checked, skips aside)."""
+    counted as checked, skips aside). ``max_mismatches`` ends the drawing after that many mismatches
+    (to find a bug fast rather than count it)."""
     report = CampaignReport(seed, tuple(paths), examples)
     start = time.perf_counter()
     if builder is not None:
@@ -280,24 +312,10 @@ def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None
             report.repro, report.repro_nodes, report.repro_verified = r.text, r.nodes, r.verified
             report.repro_max_elements = r.max_elements
         return report
-    failures: list[Case] = []
     bar = _bar(examples) if progress else None
-    shrink_deadline: list[float] = []
+    first: list[tuple[int, Case]] = []  # the first failing program and its place in the draws
 
-    @hypothesis_seed(seed)
-    @settings(database=None, deadline=None, max_examples=max(examples, 1), derandomize=False,
-              phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
-              verbosity=Verbosity.quiet, report_multiple_bugs=False)
-    @given(programs(ops, max_nodes=max_nodes))
-    def body(case: Case) -> None:
-        if failures:  # shrinking: only whether this smaller program still fails matters
-            if time.perf_counter() > shrink_deadline[0]:
-                raise _Stop
-            _, result = compare_case(case, paths)
-            if not result.passed:
-                failures.append(case)
-                raise _Found
-            return
+    def draw(case: Case) -> None:  # every program is run and counted, failing or not
         if report.graphs >= examples or (time_limit is not None and time.perf_counter() - start > time_limit):
             report.stopped_early = report.graphs < examples
             raise _Stop
@@ -310,25 +328,78 @@ def run_campaign(examples: int, seed: int = 0, ops: Collection[Op] | None = None
             _check_gradient(report, case, seed * 1_000_003 + report.graphs)
         if bar is not None:
             bar.update(1)
-        if not result.passed:
-            failures.append(case)
-            shrink_deadline.append(time.perf_counter() + shrink_seconds)
-            raise _Found
+        if not result.passed and not first:
+            first.append((report.graphs - 1, case))
+        if max_mismatches is not None and report.mismatches >= max_mismatches:
+            report.stopped_early = report.graphs < examples
+            raise _Stop
+
+    try:
+        _hypothesis_run(draw, seed, examples, ops, max_nodes, shrink=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    report.seconds = time.perf_counter() - start
+    if first:
+        _explain(report, _shrink(first[0], seed, examples, ops, max_nodes, paths, shrink_seconds), paths)
+    return report
+
+
+def _hypothesis_run(test: Callable[[Case], None], seed: int, examples: int, ops: Collection[Op] | None,
+                    max_nodes: int, shrink: bool) -> None:
+    """``test`` on the programs ``seed`` draws (the same sequence on every run), shrinking the first
+    program it raises ``_Found`` for when ``shrink``; returns when ``test`` raises ``_Stop``, the
+    draws run out, or shrinking ends."""
+
+    @hypothesis_seed(seed)
+    @settings(database=None, deadline=None, max_examples=max(examples, 1), derandomize=False,
+              phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, report_multiple_bugs=False)
+    @given(programs(ops, max_nodes=max_nodes))
+    def body(case: Case) -> None:
+        test(case)
 
     try:
         body()
     except _Stop:
         pass
-    except Exception:  # _Found after shrinking, or hypothesis' Flaky when a replay passes
-        if not failures:
-            raise
-    finally:
-        if bar is not None:
-            bar.close()
-    report.seconds = time.perf_counter() - start
-    if failures:
-        _explain(report, min(failures, key=_size), paths)
-    return report
+    except _Found:
+        pass
+
+
+def _shrink(found: tuple[int, Case], seed: int, examples: int, ops: Collection[Op] | None, max_nodes: int,
+            paths: Sequence[str], seconds: float) -> Case:
+    """The smallest failing program hypothesis finds from the first failing one, drawn again: the
+    same seed draws the same programs, so the first ``index`` draws are passed over unrun. Shrinking
+    stops after ``seconds``; if the draws no longer meet a failing program (another hypothesis
+    state), the first one is returned as it was."""
+    index, case = found
+    failing: list[Case] = []
+    draws = [0]
+    deadline: list[float] = []
+
+    def again(candidate: Case) -> None:
+        if failing:  # shrinking: only whether this smaller program still fails matters
+            if time.perf_counter() > deadline[0]:
+                raise _Stop
+        else:
+            draws[0] += 1
+            if draws[0] <= index:
+                return
+            if draws[0] > index + SEARCH:
+                raise _Stop
+        _, result = compare_case(candidate, paths)
+        if not result.passed:
+            failing.append(candidate)
+            if len(deadline) == 0:
+                deadline.append(time.perf_counter() + seconds)
+            raise _Found
+
+    try:
+        _hypothesis_run(again, seed, examples, ops, max_nodes, shrink=True)
+    except Exception:  # noqa: BLE001 - hypothesis' Flaky when a replay passes: keep what was found
+        pass
+    return min(failing, key=_size) if failing else case
 
 
 def _check_built(built: Built, examples: int, seed: int, paths: Sequence[str]) -> CheckReport:

@@ -26,6 +26,7 @@ from refspec.compile.function import Function
 from refspec.compile.program import Program
 from refspec.diffcheck.bisect import FirstDifference, first_difference
 from refspec.diffcheck.compare import compare_arrays
+from refspec.diffcheck.gradrepro import gradient_repro
 from refspec.diffcheck.gradients import GradientCheck, GradientOutcome
 from refspec.diffcheck.draws import Inputs, Shapes, Strategies
 from refspec.diffcheck.paths import (
@@ -69,6 +70,7 @@ class CheckReport:
     first_mismatch: Mismatch | None = None
     first_difference: FirstDifference | None = None
     repro: Repro | None = None
+    gradient_repro: Repro | None = None  # the first wrong gradient, checked with verify_grad
     notes: list[str] = field(default_factory=list)  # gradient failures and audits, in order
 
     def __str__(self) -> str:
@@ -93,6 +95,10 @@ class CheckReport:
             verified = "" if self.repro.verified else ", not verified"
             lines.append(f"repro ({self.repro.scope}, {self.repro.lines} lines{verified}):")
             lines.append(self.repro.text.rstrip("\n"))
+        if self.gradient_repro is not None:
+            verified = "" if self.gradient_repro.verified else ", not verified"
+            lines.append(f"gradient repro ({self.gradient_repro.lines} lines{verified}):")
+            lines.append(self.gradient_repro.text.rstrip("\n"))
         return "\n".join(lines)
 
 
@@ -249,6 +255,10 @@ def _record_gradients(report: CheckReport, outcome: GradientOutcome) -> None:
     report.gradient_skipped += outcome.skipped
     report.gradient_failures += len(outcome.failures)
     report.notes += [f"gradient: {f}" for f in outcome.failures]
+    if report.gradient_repro is None and outcome.failures and outcome.problems:
+        report.gradient_repro, note = gradient_repro(outcome.problems[0], outcome.failures[0])
+        if report.gradient_repro is None:
+            report.notes.append(note)
 
 
 def _explain(report: CheckReport, failure: _Failure, state: list[tuple[str, Container]],
@@ -261,5 +271,5 @@ def _explain(report: CheckReport, failure: _Failure, state: list[tuple[str, Cont
     report.repro = make_repro(failure.program, failure.values, report.first_difference, failure.calls, paths,
                               amplified=True)
     if report.repro is None:
-        report.notes.append("no repro: the graph has a node with no literal form (a scan's inner graph)")
+        report.notes.append("no repro: the graph holds a value or parameter with no literal form")
 

@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grad", action="store_true", help="also check gradients (verify_grad, kinks skipped)")
     parser.add_argument("--grad-limit", type=int, default=GRAD_LIMIT,
                         help=f"check the gradients of at most this many programs (default {GRAD_LIMIT})")
+    parser.add_argument("--max-mismatches", type=int, default=None,
+                        help="stop drawing after this many mismatches (default: run every program)")
     parser.add_argument("--no-rewrites", action="store_true",
                         help="skip comparing each rewritten graph with the original on the reference")
     parser.add_argument("target", nargs="?", default=None, help="path.py:builder, a user's graph to check")
@@ -68,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
     report = run_campaign(args.examples, seed=args.seed, ops=parse_ops(args.ops), paths=paths,
                           progress=not args.no_progress and sys.stderr.isatty(), builder=builder,
                           time_limit=args.time_limit, grad=args.grad, rewrites=not args.no_rewrites,
-                          grad_limit=args.grad_limit)
+                          grad_limit=args.grad_limit, max_mismatches=args.max_mismatches)
     print(report)
     if args.json_path:
         with open(args.json_path, "w") as out:

@@ -25,7 +25,8 @@ STABILIZE_RULES = frozenset(callback.__name__ for _, callback in STABILIZE.rules
 # rtol = atol = ULPS * eps(dtype), atol scaled by max(1, max |reference|): spec/numerics.md
 ULPS = 16
 
-Kind = Literal["type", "dtype", "shape", "nan", "value", "non-finite", "tolerance", "amplified", "rewritten"]
+Kind = Literal["type", "dtype", "shape", "nan", "value", "non-finite", "tolerance", "amplified", "rewritten",
+               "rounding"]
 
 
 def tolerance(dtype: str) -> float:
@@ -103,7 +104,7 @@ def compare_arrays(ref: Array, other: Array, refined: bool = False, amplified: b
         return Difference("dtype", f"dtype: reference {ref.dtype}, path {other.dtype}")
     if other.shape != ref.shape:
         return Difference("shape", f"shape: reference {ref.shape}, path {other.shape}")
-    if _same_bits(ref, other):
+    if same_bits(ref, other):
         return None
     max_abs, max_ulp = error_size(ref, other)
     if ref.dtype.kind not in "fc":
@@ -121,7 +122,8 @@ def compare_arrays(ref: Array, other: Array, refined: bool = False, amplified: b
     return found
 
 
-def _same_bits(ref: Array, other: Array) -> bool:
+def same_bits(ref: Array, other: Array) -> bool:
+    """Equal bits, NaN payloads aside (dtype and shape are the caller's to check)."""
     if ref.dtype.kind in "fc":
         ref_nan, other_nan = np.isnan(ref), np.isnan(other)
         if not np.array_equal(ref_nan, other_nan):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from refspec.ast import Array, Container, SharedVariable, TensorType, Variable, graph_inputs
 from refspec.compile.program import Program
-from refspec.diffcheck.bisect import roots_of
+from refspec.diffcheck.state import roots_of
 from refspec.diffcheck.large import LARGE, large_arrays
 from refspec.diffcheck.values import arrays_for, lengths
 

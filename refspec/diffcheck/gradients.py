@@ -22,8 +22,10 @@ from refspec.autodiff import grad
 from refspec.autodiff.reverse import DisconnectedInputError, NullTypeGradError
 from refspec.compile.function import Function
 from refspec.compile.program import Program
-from refspec.diffcheck.bisect import reference_values, roots_of, sub_program
+from refspec.diffcheck.bisect import reference_values, sub_program
+from refspec.diffcheck.state import roots_of
 from refspec.diffcheck.gradcheck import GradientError, verify_grad
+from refspec.diffcheck.graphgrad import GradProblem
 from refspec.diffcheck.paths import Comparison, compare_program
 from refspec.dtypes import is_float
 from refspec.tensor.math import sum as sum_
@@ -37,6 +39,7 @@ class GradientOutcome:
     checked: int = 0
     skipped: int = 0
     failures: list[str] = field(default_factory=list)
+    problems: list[GradProblem] = field(default_factory=list)  # one per failure: what a gradient repro rebuilds
     comparison: Comparison | None = None  # the gradient graphs on every path
     program: Program | None = None
 
@@ -81,6 +84,7 @@ class GradientCheck:
                 outcome.skipped += 1
             elif verdict:
                 outcome.failures.append(f"output {i}: {verdict}")
+                outcome.problems.append(GradProblem([self.program.outputs[i]], self.inputs + list(self.shared), pt))
                 outcome.checked += 1
             else:
                 outcome.checked += 1

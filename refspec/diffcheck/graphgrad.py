@@ -64,17 +64,32 @@ def _skip(reason: str) -> GradVerdict:
     return GradVerdict("skipped", reason)
 
 
+@dataclass(frozen=True)
+class GradProblem:
+    """What a gradient check differentiates: ``outputs`` as functions of ``leaves`` (the program's
+    inputs, then its float shared variables) at ``point`` (one value per leaf)."""
+
+    outputs: list[Variable]
+    leaves: list[Variable]
+    point: list[Array]
+
+
 def check_case_gradient(case: Case, seed: int) -> GradVerdict:
     """Check the gradient of ``case``'s float outputs at its drawn values (shared variables at their
     initial values; the case is reset first and left reset)."""
     case.reset()
     try:
-        return _check(case, np.random.default_rng(seed))
+        problem = gradient_problem(case)
+        if isinstance(problem, GradVerdict):
+            return problem
+        return check_gradient(problem, np.random.default_rng(seed))
     finally:
         case.reset()
 
 
-def _check(case: Case, rng: np.random.Generator) -> GradVerdict:
+def gradient_problem(case: Case) -> GradProblem | GradVerdict:
+    """``case``'s gradient problem at its drawn values and its shared variables' current values, or
+    why it is skipped."""
     if Op.RANDOM in case.ops:
         return _skip("random")
     program = program_of(case.inputs, case.outputs, case.updates, case.givens)
@@ -84,11 +99,23 @@ def _check(case: Case, rng: np.random.Generator) -> GradVerdict:
     leaves: list[Variable] = [*inputs, *shared]
     point: list[Array] = [np.array(v, copy=True) for v in case.values[:len(inputs)]]
     point += [np.array(s.container.value, copy=True) for s in shared]
+    return GradProblem(list(program.outputs), leaves, point)
+
+
+def differentiable_outputs(problem: GradProblem) -> list[Variable]:
+    """The float outputs that depend on a float leaf (and are not leaves themselves)."""
+    float_leaves = [v for v in problem.leaves if is_float(v.dtype)]
+    return [o for o in problem.outputs if is_float(o.dtype) and o not in problem.leaves
+            and any(v in float_leaves for v in graph_inputs([o]))]
+
+
+def check_gradient(problem: GradProblem, rng: np.random.Generator) -> GradVerdict:
+    """Check the gradient of ``problem``'s differentiable outputs (see the module docstring)."""
+    leaves, point = problem.leaves, problem.point
     float_leaves = [v for v in leaves if is_float(v.dtype)]
     if not float_leaves:
         return _skip("no float leaf")
-    outputs = [o for o in program.outputs if is_float(o.dtype) and o not in leaves
-               and any(v in float_leaves for v in graph_inputs([o]))]
+    outputs = differentiable_outputs(problem)
     if not outputs:
         return _skip("no float output")
     if any(o.dtype.startswith("complex") for n in all_nodes(outputs) for o in n.outputs):

@@ -3,9 +3,16 @@
 The smallest candidate that still fails is kept, tried in order: the first differing node alone (its
 inputs become explicit input arrays holding their reference values; constants stay constants, since
 constant folding may matter), the subgraph ending at that node (over the user's own inputs, constants
-and shared values), and the whole program with its updates. Each candidate is rendered
-(``refspec.diffcheck.render``) and *run* before it is returned: ``Repro.verified`` says the text
-itself fails the way the program does.
+and shared values), and the whole program with its updates. When the first differing node is a scan
+and bisection found the inner node that differs at some step (``FirstDifference.inside``), that inner
+node alone, over its inputs' values at that step, comes first (then the scan node alone, its body
+written out as well). Each candidate is rendered (``refspec.diffcheck.render``) and *run* before it is
+returned: ``Repro.verified`` says the text itself fails the way the program does.
+
+Size: a repro of one plain node is about 15 lines, and the whole file stays within ``MAX_LINES`` for
+a shrunk program of a few nodes. A scan's body is written out too (a line per inner input, node and
+constant, and one for its ``ScanParams``), so a repro holding a scan may take ``SCAN_LINES`` more
+lines per scan.
 """
 
 from __future__ import annotations
@@ -16,16 +23,17 @@ from typing import Literal
 
 import numpy as np
 
-from refspec.ast import Array, Constant, SharedVariable, StaticShape, Variable, clone_replace, graph_inputs
+from refspec.ast import Array, SharedVariable, StaticShape, Variable, graph_inputs
 from refspec.compile.program import Program
-from refspec.diffcheck.bisect import FirstDifference
+from refspec.diffcheck.bisect import FirstDifference, isolate, short_describe
 from refspec.diffcheck.compare import STABILIZE_RULES
 from refspec.diffcheck.paths import REFERENCE, compile_path, program_of, rewriting_runner
-from refspec.diffcheck.render import RenderError, render_array, render_graph
-from refspec.interp.evaluate import describe
+from refspec.diffcheck.render import RenderError, import_lines, render_array, render_graph
 from refspec.values import filter_value
 
 Scope = Literal["node", "subgraph", "program"]
+MAX_LINES = 30  # the size a repro of a small shrunk program stays within
+SCAN_LINES = 10  # what a small scan body may add to that
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,10 @@ class Repro:
 
     text: str
     scope: Scope
-    nodes: int
+    nodes: int  # make_node lines, scan bodies included
     max_elements: int  # the largest input array's size
     verified: bool
+    scans: int = 0  # scan nodes written out (their bodies count in ``nodes``)
 
     @property
     def lines(self) -> int:
@@ -63,18 +72,12 @@ def write_repro(inputs: Sequence[Variable], outputs: Sequence[Variable], values:
         + (", amplified=True)" if amplified else ")"),
         "assert result.passed, str(result)",
     ]
-    text = "\n".join(body)
-    ast_names = ["Op", "TensorType"] + [n for n in ("Constant", "SharedVariable") if f"{n}(" in text]
     header = [
         f"# diffcheck repro: {' '.join(title.split())}" if title else "# diffcheck repro",
         "import numpy as np",
         "",
-        f"from refspec.ast import {', '.join(sorted(ast_names))}",
-        "from refspec.diffcheck import run_paths",
-        "from refspec.ops import make_node",
+        *import_lines(g, {"refspec.diffcheck": ["run_paths"]}),
     ]
-    if g.imports:
-        header.append(f"from refspec.params import {', '.join(sorted(g.imports))}")
     return "\n".join(header + ["", "", "def test_repro() -> None:"] + ["    " + ln for ln in body]) + "\n"
 
 
@@ -129,15 +132,13 @@ def _candidates(program: Program, values: list[Array], first: FirstDifference | 
     specs = [s.variable for s in program.inputs]
     if first is not None:
         node = first.node
+        inner = first.innermost
+        if inner is not first and inner.inputs is not None:  # the inner node of a scan's step
+            fresh, fresh_values, cut = isolate(inner.node, inner.inputs)
+            found.append(_Candidate("node", fresh, fresh_values, cut, []))
         if first.inputs is not None:
-            fresh: dict[Variable, Variable] = {}
-            fresh_values: list[Array] = []
-            for v, value in zip(node.inputs, first.inputs):
-                if not isinstance(v, Constant) and v not in fresh:
-                    fresh[v] = v.type()
-                    fresh_values.append(np.asarray(value))
-            cut = clone_replace(list(node.outputs), fresh)
-            found.append(_Candidate("node", list(fresh.values()), fresh_values, cut, []))
+            fresh, fresh_values, cut = isolate(node, first.inputs)
+            found.append(_Candidate("node", fresh, fresh_values, cut, []))
         used = {id(v) for v in graph_inputs(node.outputs)}
         keep = [k for k, v in enumerate(specs) if id(v) in used]
         found.append(_Candidate("subgraph", [specs[k] for k in keep], [values[k] for k in keep],
@@ -153,7 +154,12 @@ def make_repro(program: Program, values: Sequence[object], first: FirstDifferenc
     bound = bound_values(program, values)
     title = f"{', '.join(p for p in paths if p != REFERENCE)} vs {REFERENCE}"
     if first is not None:
-        title += f" at {describe(first.node)}"
+        title += f" at {short_describe(first.node)}"
+        inside = first.inside
+        if inside is not None and inside.step is not None:
+            inner = first.innermost
+            title += f"; its output {inside.output} first differs at step {inside.step}" + (
+                f", at {short_describe(inner.node)}" if inner is not first else "")
     fallback: Repro | None = None
     for c in _candidates(program, bound, first):
         def render(vals: list[Array], c: _Candidate = c) -> str:
@@ -165,25 +171,27 @@ def make_repro(program: Program, values: Sequence[object], first: FirstDifferenc
             continue
         nodes = text.count("make_node(Op.")
         vals = c.values
-        verified = _fails(text)
+        verified = fails(text)
         if verified:
-            vals, text = _shrink(render, vals, [v.type.shape for v in c.inputs], text)
-        repro = Repro(text, c.scope, nodes, max((int(v.size) for v in vals), default=0), verified)
+            vals, text = shrink_elements(render, vals, [v.type.shape for v in c.inputs], text)
+        repro = Repro(text, c.scope, nodes, max((int(v.size) for v in vals), default=0), verified,
+                      text.count("make_node(Op.SCAN"))
         if verified:
             return repro
         fallback = repro
     return fallback
 
 
-def _fails(text: str) -> bool:
+def fails(text: str) -> bool:
+    """``still_fails``, with a repro that cannot run counted as not failing."""
     try:
         return still_fails(text)
     except Exception:  # noqa: BLE001 - a repro that cannot run is no repro
         return False
 
 
-def _shrink(render: Callable[[list[Array]], str], values: list[Array], static: list[StaticShape],
-            text: str) -> tuple[list[Array], str]:
+def shrink_elements(render: Callable[[list[Array]], str], values: list[Array], static: list[StaticShape],
+                    text: str) -> tuple[list[Array], str]:
     """Fewer elements, as long as the repro still fails: axis by axis (aligned from the right, as
     broadcasting aligns them), keep one index of every input of that axis's full length, or else
     drop one index at a time (a column broadcast needs two rows to show)."""
@@ -197,14 +205,14 @@ def _shrink(render: Callable[[list[Array]], str], values: list[Array], static: l
         for i in range(length):
             trial = [np.take(v, [i], axis=v.ndim - pos) if k in axis_inputs else v for k, v in enumerate(best)]
             candidate = render(trial)
-            if _fails(candidate):
+            if fails(candidate):
                 best, text, kept = trial, candidate, True
                 break
         while not kept and length > 2:
             for i in range(length):
                 trial = [np.delete(v, i, axis=v.ndim - pos) if k in axis_inputs else v for k, v in enumerate(best)]
                 candidate = render(trial)
-                if _fails(candidate):
+                if fails(candidate):
                     best, text, length = trial, candidate, length - 1
                     break
             else:

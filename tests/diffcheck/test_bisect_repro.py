@@ -62,11 +62,17 @@ def test_params_literals_evaluate_back(params: P.Params) -> None:
     assert eval(text, {n: getattr(P, n) for n in names}) == params  # noqa: S307
 
 
-def test_scan_params_have_no_literal() -> None:
+def test_scan_params_name_their_inner_variables() -> None:
+    """Params holding variables (a scan's inner graph) have no literal alone: the graph's writer
+    names the variables (tests/diffcheck/test_scan_repro.py)."""
     v = T.dscalar("v")
     loop = P.ScanParams((v,), (v * 2,), (), (), (), None, False, -1, None)
     with pytest.raises(RenderError):
         render_params(loop, set())
+    names = {id(v): "a0", id(loop.inner_outputs[0]): "n0[0]"}
+    text = render_params(loop, set(), lambda var: names[id(var)])
+    assert text.startswith("ScanParams(inner_inputs=(a0,), inner_outputs=(n0[0],), seq_taps=()")
+    assert "last_only" not in text  # a field at its default is left out
 
 
 def _graph() -> tuple[list[T.TensorVariable], T.TensorVariable, int]:

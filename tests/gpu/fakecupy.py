@@ -189,6 +189,8 @@ class ElementwiseKernel:
         if self.spec.uses_error_flag:
             err = values.pop()
             assert isinstance(err, FakeArray) and err.dtype == np.int32
+        if not any(isinstance(v, FakeArray) for v in values):  # raw arrays do not size the loop
+            raise ValueError("Loop size is undecided.")  # CuPy's error: no output given, only scalars
         out, _ = host.run(self.index, [unwrap(v) for v in values], err=None if err is None else err.a)
         return FakeArray(out)
 
@@ -218,9 +220,21 @@ class RawModule:
         return _RawFunction(getattr(self.lib, name))
 
 
+_REDUCTIONS = frozenset({"sum", "prod", "max", "min", "all", "any", "argmax", "argmin"})
+
+
 def _wrapped(name: str) -> Callable[..., Any]:
     fn = getattr(np, name)
-    return lambda *args, **kwargs: wrap(fn(*unwrap(args), **unwrap(kwargs)))
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if name in _REDUCTIONS and kwargs.get("axis") not in (None, ()) and np.ndim(unwrap(args[0])) == 0:
+            # numpy reduces a 0-d array over axis 0 or -1; CuPy raises (seen on an H200, CuPy 14.2)
+            raise np.exceptions.AxisError(f"axis {kwargs['axis']} is out of bounds for array of dimension 0")
+        if name == "tensordot" and any(np.ndim(unwrap(a)) == 0 for a in args[:2]):
+            raise ValueError("An input is zero-dim while axes has dimensions")  # CuPy's, even with no axes
+        return wrap(fn(*unwrap(args), **unwrap(kwargs)))
+
+    return call
 
 
 def asarray(x: Any, dtype: Any = None) -> FakeArray:

@@ -54,6 +54,22 @@ inline float __double2float_rz(double x) {
   if (std::isfinite(x) && std::fabs((double)f) > std::fabs(x)) f = std::nextafterf(f, 0.0f);
   return f;
 }
+// CUDA's erfinv (glibc has none): Winitzki's first guess, refined by Newton steps on glibc's erf
+// (erfc near 1, where 1 - |y| is exact and erf(x) - |y| would cancel)
+inline double erfinv(double y) {
+  if (std::isnan(y) || y < -1.0 || y > 1.0) return NAN;
+  if (y == 1.0 || y == -1.0) return y * INFINITY;
+  if (y == 0.0) return y;
+  const double a = 0.147, pi = 3.14159265358979323846, ay = std::fabs(y);
+  double w = -std::log((1.0 - ay) * (1.0 + ay)), t = 2.0 / (pi * a) - w / 2.0;
+  double x = std::sqrt(std::sqrt(t * t + w / a) - t);
+  for (int i = 0; i < 6; ++i) {
+    double r = ay > 0.5 ? (1.0 - ay) - std::erfc(x) : std::erf(x) - ay;
+    x -= r / (2.0 / std::sqrt(pi) * std::exp(-x * x));
+  }
+  return std::copysign(x, y);
+}
+inline float erfinvf(float y) { return (float)erfinv((double)y); }
 inline unsigned int __float_as_uint(float f) { unsigned int u; std::memcpy(&u, &f, 4); return u; }
 inline float __uint_as_float(unsigned int u) { float f; std::memcpy(&f, &u, 4); return f; }
 inline unsigned int __umulhi(unsigned int a, unsigned int b) {
@@ -96,7 +112,8 @@ def host_function(spec: KernelSpec, index: int) -> str:
     loads = "\n".join(f"    const {C_OF[d]} {n} = p_{n}[i];" for d, n, _ in ins)
     preamble = "\n".join(ln for ln in spec.preamble.splitlines() if not ln.startswith("#include <cupy/"))
     return (f"namespace k{index} {{\n{preamble}\n"
-            f'extern "C" void rs_host_{index}(long n, {args}, int* rs_err) {{\n'
+            # const, as CuPy declares an elementwise kernel's raw inputs (NVRTC rejects plain writes)
+            f'extern "C" void rs_host_{index}(long n, {args}, const int* rs_err) {{\n'
             f"  for (long i = 0; i < n; ++i) {{\n{loads}\n    {C_OF[out_dtype]} {out_name};\n"
             f"    {{\n{spec.operation}\n    }}\n    p_{out_name}[i] = {out_name};\n  }}\n}}\n}}\n")
 

@@ -17,10 +17,12 @@ import pytest
 
 import refspec as theano
 import refspec.tensor as T
-from refspec.ast import Variable
+from refspec.ast import Op, Variable
 from refspec.errors import UpdateError
 from refspec.ifelse import ifelse
 from refspec.interp import random as R
+from refspec.ops import make_node
+from refspec.params import AxisParams
 from refspec.tensor.shared_randomstreams import RandomStreams
 
 from .backends import Arr, backend, close, same_bits  # noqa: F401  (backend is a fixture)
@@ -102,6 +104,16 @@ def test_products(backend: str) -> None:
         close(r, g, scale=16.0)
 
 
+def test_tensordot_without_axes_is_an_outer_product_of_any_rank(backend: str) -> None:
+    # CuPy's own tensordot refuses a 0-d operand even with no axes (seen on an H200, CuPy 14.2)
+    s, v, b = T.dscalar("s"), T.dvector("v"), T.TensorType("bool", shape=(None,))("b")
+    outs = [T.tensordot(s, v, axes=0), T.tensordot(v, s, axes=0), T.tensordot(v, v, axes=0),
+            T.tensordot(s, s, axes=0), T.tensordot(b, b, axes=0)]
+    ref, gpu = both([s, v, b], outs, [np.array(-1.5), RNG.normal(size=3), np.array([True, False, True])])
+    for r, g in zip(ref, gpu):
+        same_bits(r, g)  # one product per element: exact
+
+
 def test_shapes_and_indexing(backend: str) -> None:
     m = T.dmatrix("m")
     idx = T.lvector("idx")
@@ -140,6 +152,27 @@ def test_ifelse_is_lazy(backend: str) -> None:
     assert int(f(0, np.array([1, 2]), np.array([0, 0]))) == 3  # the division is not computed
     with pytest.raises(ZeroDivisionError):
         f(1, np.array([1, 2]), np.array([0, 0]))
+
+
+def test_a_kernel_after_a_branch_that_chose_a_constant(backend: str) -> None:
+    # every argument of the kernel is then a host scalar: CuPy cannot size the loop from scalars alone
+    x = T.dvector("x")
+    c = T.lscalar("c")
+    out = T.arctan(ifelse(T.gt(c, 0), T.constant(2.0), T.sum(x)))
+    ref, gpu = both([c, x], [out], [np.array(1), np.array([0.5, 0.25])])
+    close(ref[0], gpu[0])
+    ref, gpu = both([c, x], [out], [np.array(0), np.array([0.5, 0.25])])
+    close(ref[0], gpu[0])
+
+
+def test_softmax_of_a_0d_device_value(backend: str) -> None:
+    # numpy reduces a 0-d array over axis 0; CuPy raises AxisError (seen on an H200, CuPy 14.2)
+    v = T.dvector("v")
+    total = T.exp(v).sum()
+    outs = [make_node(op, [total], AxisParams(axis=0)).outputs[0] for op in (Op.SOFTMAX, Op.LOG_SOFTMAX)]
+    ref, gpu = both([v], outs, [np.array([0.7, 0.1])])
+    for r, g in zip(ref, gpu):
+        close(r, g)
 
 
 def test_updates_are_simultaneous_and_atomic(backend: str) -> None:

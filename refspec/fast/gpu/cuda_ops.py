@@ -292,7 +292,9 @@ def _true_div(call: Call) -> Emitted | None:
 
 
 def _flag(cond: str, code: int) -> str:
-    return f"if ({cond}) {ERROR_FLAG}[0] = {code};"
+    # CuPy declares an elementwise kernel's raw *input* arrays const: the flag is written through a
+    # cast (NVRTC rejects the plain assignment; seen on an H200 with CuPy 14.2)
+    return f"if ({cond}) *(int*)&{ERROR_FLAG}[0] = {code};"
 
 
 def _int_div_or_mod(signed_h: str, unsigned_h: str, float_h: str) -> Rule:

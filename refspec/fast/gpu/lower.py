@@ -131,11 +131,12 @@ def _softmax(node: Apply, ctx: GpuContext) -> Impl:
     def run(x: object) -> tuple[DeviceArray, ...]:
         d = ctx.to_device(x)
         d = d.astype(float_upgrade(d.dtype.name), copy=False)
-        shifted = d - cp.max(d, axis=p.axis, keepdims=True)
+        axis = p.axis if d.ndim else None  # numpy reduces a 0-d array over axis 0 or -1; CuPy refuses
+        shifted = d - cp.max(d, axis=axis, keepdims=True)
         if log:
-            return (shifted - cp.log(cp.sum(cp.exp(shifted), axis=p.axis, keepdims=True)),)
+            return (shifted - cp.log(cp.sum(cp.exp(shifted), axis=axis, keepdims=True)),)
         e = cp.exp(shifted)
-        return (e / cp.sum(e, axis=p.axis, keepdims=True),)
+        return (e / cp.sum(e, axis=axis, keepdims=True),)
 
     return run
 
@@ -159,7 +160,11 @@ def _tensordot(node: Apply, ctx: GpuContext) -> Impl:
     out = node.outputs[0].dtype
 
     def run(a: object, b: object) -> tuple[DeviceArray, ...]:
-        r = cp.tensordot(ctx.to_device(a), ctx.to_device(b), axes=(list(p.a_axes), list(p.b_axes)))
+        da, db = ctx.to_device(a), ctx.to_device(b)
+        if not p.a_axes:  # an outer product: CuPy's tensordot refuses 0-d operands even with no axes
+            r = da.reshape(da.shape + (1,) * db.ndim) * db
+        else:
+            r = cp.tensordot(da, db, axes=(list(p.a_axes), list(p.b_axes)))
         return (cp.asarray(r).astype(out, copy=False),)
 
     return run
