@@ -92,21 +92,8 @@ class FirstDifference:
         return self if inner is None else inner.innermost
 
     def __str__(self) -> str:
-        text = f"first differing node: {short_describe(self.node)}\n  {self.mismatch}"
+        text = f"first differing node: {describe(self.node)}\n  {self.mismatch}"
         return text if self.inside is None else text + f"\n  {self.inside}"
-
-
-def short_describe(node: Apply) -> str:
-    """``describe`` for a node; a scan node by its inputs and the size of its body, not its params'
-    full text (the inner graph's repr)."""
-    params = node.params
-    if not isinstance(params, ScanParams):
-        return describe(node)
-    name = f" {params.name!r}" if params.name else ""
-    inner = len(toposort(list(params.inner_outputs) + ([params.until] if params.until is not None else [])))
-    where = f", built at {node.source}" if node.source is not None else ""
-    args = ", ".join(str(v) for v in node.inputs)
-    return f"scan node{name} Apply(SCAN, [{args}]) ({inner} inner node{'' if inner == 1 else 's'}){where}"
 
 
 def isolate(node: Apply, values: Sequence[Array]) -> tuple[list[Variable], list[Array], list[Variable]]:

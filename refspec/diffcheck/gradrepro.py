@@ -20,12 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from refspec.ast import Apply, Array, Constant, Op, toposort
-from refspec.diffcheck.bisect import isolate, short_describe
+from refspec.diffcheck.bisect import isolate
 from refspec.diffcheck.graphgrad import GradProblem, check_gradient, differentiable_outputs
 from refspec.diffcheck.render import RenderError, import_lines, render_array, render_graph
 from refspec.diffcheck.repro import Repro, Scope, fails, shrink_elements
 from refspec.dtypes import is_float
-from refspec.interp.evaluate import evaluate, evaluate_values
+from refspec.interp.evaluate import describe, evaluate, evaluate_values
 
 SEED = 0  # the repro's verify_grad directions and the weights of several outputs
 
@@ -111,7 +111,7 @@ def _first_failing_node(problem: GradProblem, seed: int) -> tuple[Scope, GradPro
         except Exception:  # noqa: BLE001 - a node whose check cannot run says nothing
             continue
         if verdict.status == "failed":
-            return "node", alone, f"at {short_describe(node)}: {verdict.message.splitlines()[0]}"
+            return "node", alone, f"at {describe(node)}: {verdict.message.splitlines()[0]}"
     return None
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from refspec.ast import Array, Container, Variable
 from refspec.compile.function import Function, Runner
 from refspec.compile.program import Program
-from refspec.diffcheck.bisect import FirstDifference, first_difference, short_describe
+from refspec.diffcheck.bisect import FirstDifference, first_difference
 from refspec.diffcheck.compare import STABILIZE_RULES, compare_arrays
 from refspec.diffcheck.paths import (
     REFERENCE,
@@ -35,7 +35,7 @@ from refspec.diffcheck.paths import (
     updated_cells,
 )
 from refspec.diffcheck.repro import Repro, make_repro
-from refspec.interp.evaluate import evaluate
+from refspec.interp.evaluate import describe, evaluate
 from refspec.interp.function import run_reference
 
 
@@ -169,7 +169,7 @@ class DiffCheckRunner:
             unexplained = f"\n  (no bisection: {type(exc).__name__}: {exc})"
         where = unexplained
         if first is not None:
-            where = f"\n  at {short_describe(first.node)}"
+            where = f"\n  at {describe(first.node)}"
             if first.mismatch.message != mismatch.message:
                 where += f"\n  {first.mismatch.what} of that node: {first.mismatch.message}"
         text = f"DIFFCHECK: {self.path} and {REFERENCE} disagree on {mismatch.what}: {mismatch.message}{where}"

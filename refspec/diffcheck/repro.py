@@ -25,10 +25,11 @@ import numpy as np
 
 from refspec.ast import Array, SharedVariable, StaticShape, Variable, graph_inputs
 from refspec.compile.program import Program
-from refspec.diffcheck.bisect import FirstDifference, isolate, short_describe
+from refspec.diffcheck.bisect import FirstDifference, isolate
 from refspec.diffcheck.compare import STABILIZE_RULES
 from refspec.diffcheck.paths import REFERENCE, compile_path, program_of, rewriting_runner
 from refspec.diffcheck.render import RenderError, import_lines, render_array, render_graph
+from refspec.interp.evaluate import describe
 from refspec.values import filter_value
 
 Scope = Literal["node", "subgraph", "program"]
@@ -154,12 +155,12 @@ def make_repro(program: Program, values: Sequence[object], first: FirstDifferenc
     bound = bound_values(program, values)
     title = f"{', '.join(p for p in paths if p != REFERENCE)} vs {REFERENCE}"
     if first is not None:
-        title += f" at {short_describe(first.node)}"
+        title += f" at {describe(first.node)}"
         inside = first.inside
         if inside is not None and inside.step is not None:
             inner = first.innermost
             title += f"; its output {inside.output} first differs at step {inside.step}" + (
-                f", at {short_describe(inner.node)}" if inner is not first else "")
+                f", at {describe(inner.node)}" if inner is not first else "")
     fallback: Repro | None = None
     for c in _candidates(program, bound, first):
         def render(vals: list[Array], c: _Candidate = c) -> str:

@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable
+from refspec.ast import Apply, Array, Constant, Op, SharedVariable, Variable, toposort
 from refspec.errors import MissingInputError
 from refspec.interp.reference import REFERENCE, ifelse_inputs
-from refspec.params import IfElseParams
+from refspec.params import IfElseParams, ScanParams
 
 
 class InternalTypeError(AssertionError):
@@ -21,8 +21,16 @@ class InternalTypeError(AssertionError):
 
 
 def describe(node: Apply) -> str:
+    """The node, its op and params, and the user line that built it; a scan node by its inputs and
+    the size of its body (its params' full text is the whole inner graph)."""
     where = f", built at {node.source}" if node.source is not None else ""
-    return f"{node.op.value} node {node}{where}"
+    params = node.params
+    if not isinstance(params, ScanParams):
+        return f"{node.op.value} node {node}{where}"
+    name = f" {params.name!r}" if params.name else ""
+    inner = len(toposort(list(params.inner_outputs) + ([params.until] if params.until is not None else [])))
+    args = ", ".join(str(v) for v in node.inputs)
+    return f"scan node{name} Apply(SCAN, [{args}]) ({inner} inner node{'' if inner == 1 else 's'}){where}"
 
 
 def _needed(node: Apply, values: Mapping[Variable, Array]) -> list[Variable]:
