@@ -228,7 +228,7 @@ def compare_outcomes(ref: Outcome, other: Outcome, path: str,
         found = compare_arrays(r, o, other.refined, amplified)
         if found is None:
             continue
-        if amplified and found.kind == "tolerance" and label in other.rewritten:
+        if amplified and found.kind in ("tolerance", "non-finite") and label in other.rewritten:
             found = _rewritten(found, other.rewritten[label], o)
         if found.refinement:
             refinements.append(Refinement(path, label, found))
@@ -238,9 +238,10 @@ def compare_outcomes(ref: Outcome, other: Outcome, path: str,
 
 
 def _rewritten(found: Difference, rewritten: Array, other: Array) -> Difference:
-    """A refined value beyond the tolerance is still a refinement if it is what the reference
-    computes from the rewritten graph: the gap is the rewrite's accuracy gain (1 - sigmoid(x)
-    rounding to 0 where log(1 - sigmoid(x)) became -softplus(x)), not a kernel's error."""
+    """A refined value beyond the tolerance, or finite where the reference's is NaN, is still a
+    refinement if it is what the reference computes from the rewritten graph: the gap is the
+    rewrite's accuracy gain (1 - sigmoid(x) rounding to 0 where log(1 - sigmoid(x)) became
+    -softplus(x), and then inf * 0 giving NaN), not a kernel's error."""
     if compare_arrays(rewritten, other) is None:  # the same kernels: the same bits
         return Difference("rewritten", "beyond the refinement tolerance, as the reference computes the rewritten "
                           "graph: " + found.message, found.max_abs, found.max_ulp, refinement=True)
