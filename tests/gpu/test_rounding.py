@@ -11,7 +11,8 @@ import pytest
 import refspec.tensor as T
 from refspec.ast import Op
 from refspec.diffcheck import run_paths
-from refspec.fast.gpu import device
+from refspec.fast.gpu import cuda_ops, device
+from refspec.fast.gpu.cuda_ops import Call, Emitted
 
 from .backends import backend  # noqa: F401  (a fixture)
 from .gpu_plants import plant
@@ -92,3 +93,28 @@ def test_a_print_of_a_rounded_value_passes_and_a_wrong_print_text_does_not(
     result = run_paths([x], [shown * 2], value, paths=("GPU",))
     alone = [m for m in result.mismatches if m.what == "node alone"]
     assert alone and "print node" in alone[0].message and "something else" in alone[0].message
+
+
+def test_a_float_to_integer_cast_is_compared_where_it_is_specified(
+        backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # CUDA's conversion saturates and gives 0 for NaN, where numpy's (x86) gives the integer minimum:
+    # both are "unspecified" (spec/ops.md, cast); a planted kernel makes the fake do what CUDA does
+    def cuda_like(off: int) -> None:
+        def rule(call: Call) -> Emitted:
+            x = call.args[0]
+            return Emitted(f"({x} != {x} ? 0LL : {x} >= 9.2e18 ? 9223372036854775807LL : "
+                           f"{x} <= -9.2e18 ? (-9223372036854775807LL - 1) : (long long){x} + {off})")
+
+        monkeypatch.setitem(cuda_ops.RULES, Op.CAST, rule)
+
+    x = T.dvector("x")
+    out = T.cast(x, "int64") + 1
+    value = [np.array([np.nan, 2.5, -1e300, np.inf])]
+    cuda_like(0)
+    result = run_paths([x], [out], value, paths=("GPU",))
+    assert result.outcomes["GPU"].values is not None and result.outcomes["GPU"].values[0][0] == 1
+    assert result.passed and result.refinements, str(result)  # NaN -> 0 against NaN -> -2**63
+    cuda_like(1)  # off by one where the value is specified
+    result = run_paths([x], [out], value, paths=("GPU",))
+    alone = [m for m in result.mismatches if m.what == "node alone"]
+    assert alone and alone[0].message.startswith("cast node"), str(result)
