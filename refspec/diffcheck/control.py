@@ -8,7 +8,7 @@ variables (which the body then captures).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from refspec.diffcheck.builder import DTYPE_ORDER, Builder, Entry, Reject
 from refspec.diffcheck.domains import Domain
 from refspec.diffcheck.structural import source
 from refspec.interp.random import seed_state
+from refspec.interp.scan import tap_window
 from refspec.params import IfElseParams, PrintParams, ReduceParams, ScanParams
 from refspec.tensor import raw_random
 from refspec.tensor.scan import scan as scan_api
@@ -192,10 +193,6 @@ def all_inner_nodes(params: ScanParams) -> int:
     return len(seen)
 
 
-def _window(taps: Sequence[int]) -> tuple[int, int]:
-    return min(min(taps), 0), max(max(taps), 0)
-
-
 def _until(child: Builder) -> Variable:
     x = child.reuse(lambda e: not e.dtype.startswith("complex"), p_fresh=0)
     if x is None:
@@ -219,13 +216,13 @@ def scan(b: Builder, grow: Grow) -> Entry:
     seqs: list[tuple[Entry, tuple[int, ...]]] = []
     for _ in range(b.index(3)):
         taps = SEQ_TAPS[b.index(len(SEQ_TAPS))] if b.flag(0.4) else (0,)
-        lo, hi = _window(taps)
+        lo, hi = tap_window(taps)
         found = b.reuse(lambda e: e.ndim >= 1 and e.shape[0] >= hi - lo + 1)
         seqs.append((found or b.fresh(b.dtype(DTYPE_ORDER), (hi - lo + max(steps, 1),) + b.shape(0, 2)), taps))
     n_steps: Entry | None = None
     if not seqs or not b.flag(0.6):  # explicit n_steps is the simpler case (no length nodes)
         if seqs:
-            steps = min(steps, min(e.shape[0] - (_window(t)[1] - _window(t)[0]) for e, t in seqs))
+            steps = min(steps, min(e.shape[0] - (tap_window(t)[1] - tap_window(t)[0]) for e, t in seqs))
         n_steps = b.int_scalar(steps)
     recs: list[tuple[Entry, tuple[int, ...]]] = []
     n_rec = b.index(3)
@@ -246,7 +243,7 @@ def scan(b: Builder, grow: Grow) -> Entry:
     # values of the placeholders at step 0 (interp/scan.py's indexing)
     start: list[np.ndarray[Any, Any]] = []
     for e, taps in seqs:
-        lo, hi = _window(taps)
+        lo, hi = tap_window(taps)
         seq = e.value[::-1] if go_back else e.value
         start.extend(seq[hi - k if go_back else k - lo] for k in taps)
     for init, taps in recs:
