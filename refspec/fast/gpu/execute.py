@@ -102,8 +102,9 @@ class DeviceProgram:
 
         def run(slots: Slots) -> None:
             values = [_kernel_arg(ctx, slots[a]) for a in args]
-            if values and not any(ctx.is_device(v) for v in values):  # all host scalars (a branch chose a
-                values[0] = ctx.to_device(np.asarray(values[0]))  # constant): one 0-d array sizes the loop
+            # all host scalars (a branch chose a constant): CuPy sizes the loop from one 0-d array
+            if values and not any(ctx.is_device(v) for v in values):
+                values[0] = ctx.to_device(np.asarray(values[0]))
             if flag:
                 values.append(ctx.err)
             slots[out] = kernel(*values)
