@@ -15,8 +15,10 @@ the write:
   shares no memory with an argument of the call (``writable`` below); otherwise the call allocates,
   as without this rewrite.
 
-Only float and complex updates qualify: their ufuncs cannot raise once shapes match, so the writes
-at the end of a call cannot fail halfway through.
+Only real float updates qualify: their ufuncs cannot raise once shapes match, so the writes at the
+end of a call cannot fail halfway through. Complex updates do not: numpy's complex loops take
+another path when the output is the input (seen: the square of a 0-d complex128 array and the
+product of one-element arrays, an ulp apart), so writing in place would not be the reference's bits.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def plan_inplace(
         root = roots[i]
         node = root.owner
         if (node is None or node.op not in ELEMENTWISE or len(node.outputs) != 1
-                or root.type != target.type or root.dtype[0] not in "fc"
+                or root.type != target.type or root.dtype[0] != "f"
                 or id(root) in consumed or sum(r is root for r in roots) != 1):
             continue
         operands = kernel_inputs(node)
