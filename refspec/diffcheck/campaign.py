@@ -375,24 +375,25 @@ def _shrink(found: tuple[int, Case], seed: int, examples: int, ops: Collection[O
     state), the first one is returned as it was."""
     index, case = found
     failing: list[Case] = []
-    draws = [0]
-    deadline: list[float] = []
+    draws = 0
+    deadline = float("inf")  # set when shrinking starts
 
     def again(candidate: Case) -> None:
+        nonlocal draws, deadline
         if failing:  # shrinking: only whether this smaller program still fails matters
-            if time.perf_counter() > deadline[0]:
+            if time.perf_counter() > deadline:
                 raise _Stop
         else:
-            draws[0] += 1
-            if draws[0] <= index:
+            draws += 1
+            if draws <= index:
                 return
-            if draws[0] > index + SEARCH:
+            if draws > index + SEARCH:
                 raise _Stop
         _, result = compare_case(candidate, paths)
         if not result.passed:
+            if not failing:
+                deadline = time.perf_counter() + seconds
             failing.append(candidate)
-            if len(deadline) == 0:
-                deadline.append(time.perf_counter() + seconds)
             raise _Found
 
     try:

@@ -140,11 +140,11 @@ def _node_alone(node: Apply, computed: dict[Variable, Array], path: str, kind: s
         if printed.getvalue() != expected.getvalue():
             return f"printed {printed.getvalue()!r} where the reference prints {expected.getvalue()!r}"
     magnitude: list[Array] | None = None
+    unspecified = _unspecified_cast(node, args)
     for k, (out, value) in enumerate(zip(node.outputs, got)):
         ref = computed[out]
         if not isinstance(value, np.ndarray) or value.dtype != ref.dtype or value.shape != ref.shape:
             return f"output {k}: {_describe(value)} where the reference has {_describe(ref)}"
-        unspecified = _unspecified_cast(node, args)
         if unspecified is not None:  # compared where the value is specified only
             ref, value = np.where(unspecified, 0, ref), np.where(unspecified, 0, value)
         if same_bits(ref, value):
